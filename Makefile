@@ -1,0 +1,166 @@
+# cliproxy - build, run, test, install.
+#
+#   make            build ./cliproxy
+#   make run        install missing build deps, build, serve on 127.0.0.1:8317
+#   make check      install missing deps, build, run every test ("N passed, N failed")
+#   make check SAN=1    the same under ASan/UBSan (CI does this too)
+#   make fuzz       libFuzzer on every harness for FUZZ_TIME seconds each (clang)
+#   make bench      proxy vs direct-to-mock ratios
+#   make lint       banned functions, mandoc -Tlint, keys/flags vs man pages
+#   make install / uninstall    PREFIX (default /usr/local), DESTDIR
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR_USER ?= $(PREFIX)/lib/systemd/user
+UNITDIR_SYSTEM ?= $(PREFIX)/lib/systemd/system
+VERSION := 0.1.0
+
+CC ?= cc
+# Debian packages the product needs to build, and the tools its tests use.
+BUILD_DEPS = gcc make pkg-config libcurl4-openssl-dev libjsmn-dev libyaml-dev \
+	libssl-dev libsystemd-dev libcrypt-dev
+TEST_DEPS = systemd curl python3 mandoc bsdextrautils
+
+# ---- The link choice lives here, and only here. ----------------------------
+# LINK=dynamic: Debian's shared libraries (the default).
+# LINK=lean:    the same sources, statically linked against whatever static
+#               archives are available (see README "Start-up cost").
+LINK ?= dynamic
+PKGS = libcurl yaml-0.1 libssl libcrypto libsystemd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+ifeq ($(LINK),lean)
+PKG_LIBS := -static $(shell pkg-config --static --libs $(PKGS) 2>/dev/null) -lcrypt
+else
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt
+endif
+
+WARN = -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wvla -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DCLIPROXY_VERSION='"$(VERSION)"' $(WARN) \
+	$(PKG_CFLAGS) -I. $(CFLAGS)
+ifeq ($(WERROR),1)
+ALL_CFLAGS += -Werror
+endif
+
+BUILD ?= build
+ifeq ($(SAN),1)
+BUILD = build-san
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+ALL_CFLAGS += -DCLIPROXY_TEST_HOOKS
+
+# ---- Sources, hand-listed. -------------------------------------------------
+CORE_SRCS = \
+	core/arena.c core/buf.c core/err.c core/json.c core/jsonw.c \
+	core/config.c core/http_req.c core/http_resp.c core/log.c \
+	core/conn.c core/serve.c core/route.c core/access.c core/sockact.c \
+	core/listen.c core/fsutil.c core/parse.c core/handlers.c
+TRANSLATE_SRCS =
+PROVIDER_SRCS =
+AUTH_SRCS =
+LIB_SRCS = $(CORE_SRCS) $(TRANSLATE_SRCS) $(PROVIDER_SRCS) $(AUTH_SRCS)
+
+LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB = $(BUILD)/libcliproxy.a
+BIN = $(BUILD)/cliproxy
+
+UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRCS = $(filter-out tests/fuzz/fuzz-main.c,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_REPLAY = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+MOCK_BIN =
+
+all: cliproxy
+
+cliproxy: $(BIN)
+	@if [ "$(BUILD)" = build ]; then cp -f $(BIN) cliproxy; fi
+
+$(BIN): $(BUILD)/cliproxy.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/cliproxy.o $(LIB) $(PKG_LIBS)
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $(LIB_OBJS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz-main.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/fuzz-main.c $(LIB) $(PKG_LIBS)
+
+-include $(LIB_OBJS:.o=.d) $(BUILD)/cliproxy.d
+
+# ---- Dependencies: install when root, else print the line and stop. --------
+deps:
+	@sh tests/deps.sh $(BUILD_DEPS)
+
+test-deps:
+	@sh tests/deps.sh $(BUILD_DEPS) $(TEST_DEPS)
+
+run: deps
+	@$(MAKE) --no-print-directory cliproxy
+	./cliproxy listen
+
+build-tests: $(BIN) $(UNIT_BINS) $(FUZZ_REPLAY)
+
+check: test-deps
+	@$(MAKE) --no-print-directory build-tests cliproxy
+	@BUILD=$(BUILD) CLIPROXY=$(abspath $(BIN)) sh tests/run.sh
+
+# ---- Fuzzing (clang + libFuzzer), not part of check. -----------------------
+FUZZ_TIME ?= 60
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -DCLIPROXY_VERSION='"$(VERSION)"' -I. $(PKG_CFLAGS) \
+	-g -O1 -fsanitize=fuzzer,address,undefined -DCLIPROXY_TEST_HOOKS
+fuzz:
+	@sh tests/deps.sh clang libclang-rt-14-dev $(BUILD_DEPS)
+	@mkdir -p build-fuzz
+	@set -e; for f in $(FUZZ_SRCS); do \
+		n=$$(basename $$f .c); \
+		clang $(FUZZ_CFLAGS) -o build-fuzz/$$n $$f $(LIB_SRCS) $(PKG_LIBS); \
+		mkdir -p build-fuzz/corpus-$$n; \
+		c=tests/fuzz/corpus/$${n#fuzz-}; \
+		echo "== $$n ($(FUZZ_TIME)s)"; \
+		build-fuzz/$$n -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+			build-fuzz/corpus-$$n $$c 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' || true; \
+		test -z "$$(ls build-fuzz/crash-* 2>/dev/null)" || { echo "crash in $$n"; exit 1; }; \
+	done
+
+lint: test-deps $(BIN)
+	@CLIPROXY=$(abspath $(BIN)) sh tests/lint.sh
+
+bench: cliproxy
+	@sh tests/bench/bench.sh
+
+# ---- Install. --------------------------------------------------------------
+install: cliproxy
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(UNITDIR_USER) $(DESTDIR)$(UNITDIR_SYSTEM)
+	install -m 0755 cliproxy $(DESTDIR)$(BINDIR)/cliproxy
+	install -m 0644 man/cliproxy.1 $(DESTDIR)$(MANDIR)/man1/cliproxy.1
+	install -m 0644 man/cliproxy.yaml.5 $(DESTDIR)$(MANDIR)/man5/cliproxy.yaml.5
+	for u in units/*; do \
+		sed 's|@BINDIR@|$(BINDIR)|g' $$u > $(DESTDIR)$(UNITDIR_USER)/$$(basename $$u); \
+		sed 's|@BINDIR@|$(BINDIR)|g' $$u > $(DESTDIR)$(UNITDIR_SYSTEM)/$$(basename $$u); \
+		chmod 0644 $(DESTDIR)$(UNITDIR_USER)/$$(basename $$u) $(DESTDIR)$(UNITDIR_SYSTEM)/$$(basename $$u); \
+	done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/cliproxy $(DESTDIR)$(MANDIR)/man1/cliproxy.1 \
+		$(DESTDIR)$(MANDIR)/man5/cliproxy.yaml.5
+	for u in units/*; do \
+		rm -f $(DESTDIR)$(UNITDIR_USER)/$$(basename $$u) $(DESTDIR)$(UNITDIR_SYSTEM)/$$(basename $$u); \
+	done
+
+clean:
+	rm -rf build build-san build-fuzz cliproxy
+
+.PHONY: all cliproxy run check build-tests deps test-deps fuzz lint bench install uninstall clean
