@@ -640,7 +640,26 @@ static int get_strlist(struct ctx *x, const struct ynode *n, struct strlist *ret
 	return 0;
 }
 
-/* A mapping of strings; empty keys or values dropped, the last duplicate wins. */
+/* RFC 9110 token (header name) and field-value bytes. */
+static bool http_token(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      strchr("!#$%&'*+-.^_`|~", *s)))
+			return false;
+	return true;
+}
+
+static bool http_value(const char *s)
+{
+	for (; *s; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* Headers: a mapping of strings; empty names or values dropped, the last
+   duplicate wins. */
 static int get_kvmap(struct ctx *x, const struct ynode *n, struct kvlist *ret)
 {
 	struct kvlist l = { NULL, 0 };
@@ -661,8 +680,12 @@ static int get_kvmap(struct ctx *x, const struct ynode *n, struct kvlist *ret)
 		old = path_key(x, kn->s);
 		if (scalar_str(x, kn, &key) == 0 && vn->kind != YN_SCALAR)
 			fail(x, vn, "expected a string");
-		else if (!x->rc)
-			get_str(x, vn, &val);
+		else if (!x->rc && get_str(x, vn, &val) == 0) {
+			if (!http_token(key))
+				fail(x, kn, "not a valid HTTP header name");
+			else if (!http_value(val))
+				fail(x, vn, "not a valid HTTP header value");
+		}
 		path_pop(x, old);
 		if (x->rc)
 			return x->rc;
@@ -677,8 +700,10 @@ static int get_kvmap(struct ctx *x, const struct ynode *n, struct kvlist *ret)
 	for (i = l.n, k = l.n; i-- > 0;)
 		if (strset_add(&set, l.v[i].key, false))
 			l.v[--k] = l.v[i];
-	l.v += k;
-	l.n -= k;
+	if (k) {
+		l.v += k;
+		l.n -= k;
+	}
 	*ret = l;
 	return 0;
 }
@@ -1144,10 +1169,18 @@ static int models_clean(struct model_alias_list *m)
 	return 0;
 }
 
+/* Fields of struct provider_key that only some providers' tables fill. */
+static void provider_fill(struct provider_key *k)
+{
+	if (!k->cloak.mode)
+		k->cloak.mode = "";
+}
+
 static int check_provider(struct ctx *x, void *obj, const struct ynode *n)
 {
 	struct provider_key *k = obj;
 
+	provider_fill(k);
 	k->prefix = norm_prefix(x, k->prefix);
 	models_clean(&k->models);
 	excluded_normalize(x, &k->excluded_models);
@@ -1299,14 +1332,18 @@ static const struct field oc_fields[] = {
 	FQ("models", OC(models), oc_model_sch, 0),
 	END,
 };
-static const struct schema oc_sch = { oc_fields, sizeof(struct oc_wrap), (long)OC(line), check_openai };
+static const struct schema oc_sch = {
+	oc_fields, sizeof(struct oc_wrap), (long)OC(line), check_openai
+};
 
 static const struct field amp_key_fields[] = {
 	FS("upstream-api-key", O(struct amp_upstream_key, upstream_api_key), FL_SECRET),
 	FL("api-keys", O(struct amp_upstream_key, api_keys), 0),
 	END,
 };
-static const struct schema amp_key_sch = { amp_key_fields, sizeof(struct amp_upstream_key), -1, NULL };
+static const struct schema amp_key_sch = {
+	amp_key_fields, sizeof(struct amp_upstream_key), -1, NULL
+};
 
 static const struct field amp_map_fields[] = {
 	FS("from", O(struct amp_model_mapping, from), 0),
@@ -1314,7 +1351,9 @@ static const struct field amp_map_fields[] = {
 	FB("regex", O(struct amp_model_mapping, regex)),
 	END,
 };
-static const struct schema amp_map_sch = { amp_map_fields, sizeof(struct amp_model_mapping), -1, NULL };
+static const struct schema amp_map_sch = {
+	amp_map_fields, sizeof(struct amp_model_mapping), -1, NULL
+};
 
 static const struct field amp_fields[] = {
 	FS("upstream-url", C(ampcode.upstream_url), 0),
@@ -1333,7 +1372,9 @@ static const struct field oauth_alias_fields[] = {
 	FB("fork", O(struct oauth_alias, fork)),
 	END,
 };
-static const struct schema oauth_alias_sch = { oauth_alias_fields, sizeof(struct oauth_alias), -1, NULL };
+static const struct schema oauth_alias_sch = {
+	oauth_alias_fields, sizeof(struct oauth_alias), -1, NULL
+};
 
 static const struct field pmodel_fields[] = {
 	FS("name", O(struct payload_model, name), 0),
@@ -1391,7 +1432,9 @@ static const struct field kiro_fields[] = {
 	FS("proxy-url", KE(proxy_url), FL_PROXY),
 	END,
 };
-static const struct schema kiro_sch = { kiro_fields, sizeof(struct kiro_entry), (long)KE(line), NULL };
+static const struct schema kiro_sch = {
+	kiro_fields, sizeof(struct kiro_entry), (long)KE(line), NULL
+};
 
 static const struct field legacy_provider_fields[] = {
 	FS("name", O(struct legacy_provider, name), 0),
@@ -1667,8 +1710,10 @@ static int clean_gemini(struct ctx *x, struct top *t)
 	struct strset set;
 	size_t i, k = 0;
 
-	for (i = 0; i < t->legacy_gemini.n; i++)
+	for (i = 0; i < t->legacy_gemini.n; i++) {
 		fill_empty(&gemini_sch, &t->legacy_gemini.v[i]);
+		provider_fill(&t->legacy_gemini.v[i]);
+	}
 	memcpy(&g, l, sizeof(g));
 	if (!list_append(x, &g, sizeof(*l->v), t->legacy_gemini.v, t->legacy_gemini.n) && x->rc)
 		return x->rc;
@@ -2103,7 +2148,8 @@ static void print_list(const struct config *c, const char *key, size_t off, FILE
 	}
 }
 
-static void print_fields(const struct config *c, const struct schema *s, const char *prefix, FILE *f)
+static void print_fields(const struct config *c, const struct schema *s, const char *prefix,
+			 FILE *f)
 {
 	const struct field *fl;
 	char key[128];

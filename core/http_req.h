@@ -46,7 +46,8 @@
  * (their bytes count as head bytes), absolute-form "http[s]://host/p?q"
  * (target keeps it raw; path and query come from the part after the host,
  * path "/" when empty), chunk extensions and trailers (checked as fields,
- * then dropped).  HTTP/1.0 with chunked: accepted but keep_alive is false.
+ * then dropped; their bytes are capped at LIMIT_HEADER_BYTES, 431).
+ * HTTP/1.0 with chunked: accepted but keep_alive is false.
  * Head bytes: every byte before HEAD, CR/LF and the final empty line
  * included; == LIMIT_HEADER_BYTES passes.  Request line and chunk-size line
  * lengths exclude their CRLF.  Content-Length over the body cap is 413 at
@@ -109,7 +110,9 @@ int http_req_push(struct http_req_parser *p, const char *data, size_t n, size_t 
 
 /* Header lookup, case-insensitive; first match or NULL. */
 const char *http_req_header(const struct http_request *r, const char *name);
-/* Query parameter value (percent-decoded into a), first match or NULL. */
+/* Query parameter value (percent-decoded into a), first match or NULL.
+   Names are decoded before comparing; '+' is a space; malformed escapes and
+   "%00" stay as sent; "name" without '=' gives "". */
 char *http_req_query(const struct http_request *r, const char *name, struct arena *a);
 
 #endif

@@ -1,10 +1,9 @@
 /*
- * json.c - strict RFC 8259 reader producing jsmn-layout tokens in the arena.
- * Refuses anything that is not exactly one JSON value: bad literals/numbers,
- * missing or extra separators, bad escapes, lone surrogates, raw control
- * bytes, invalid UTF-8, trailing garbage.  Limits: LIMIT_JSON_TOKENS tokens,
- * LIMIT_JSON_DEPTH nesting (-E2BIG).  Our own linear scanner fills the tokens:
- * jsmn's is quadratic in sibling count; it stays linked as the test oracle.
+ * json.c - strict RFC 8259 reader into jsmn-layout tokens, two linear passes
+ * (jsmn's own parser is quadratic in sibling count; it is linked only as the
+ * tests' oracle).  Refuses all but exactly one JSON value: bad literals,
+ * numbers, separators, escapes, lone surrogates, raw control bytes, invalid
+ * UTF-8, trailing bytes.  Caps: LIMIT_JSON_TOKENS, LIMIT_JSON_DEPTH (-E2BIG).
  */
 #define JSMN_STRICT
 #include <jsmn.h>

@@ -51,6 +51,12 @@
 #define DEADLINE_IDLE_MS (60 * 1000)
 #define DEADLINE_WRITE_MS (60 * 1000)
 #define DEADLINE_LISTEN_DRAIN_MS (10 * 1000)
+/* Upstream: TCP+TLS connect, and the longest silence (no byte at all) of an
+   upstream answer; thinking models can stay silent for minutes. */
+#define DEADLINE_UPSTREAM_CONNECT_MS (30 * 1000)
+#define DEADLINE_UPSTREAM_IDLE_MS (600 * 1000)
+/* Upstream error bodies kept for decoding. */
+#define LIMIT_UPSTREAM_ERROR_BODY (1024 * 1024)
 
 /* listen mode: concurrent connection processes, total and per source address. */
 #define LIMIT_LISTEN_CONNECTIONS 256

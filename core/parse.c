@@ -19,7 +19,7 @@ int parse_u64(const char *s, size_t n, uint64_t max, uint64_t *ret)
 		unsigned d = (unsigned char)s[i] - '0';
 		if (d > 9)
 			return -EINVAL;
-		if (v > (max - d) / 10)
+		if (d > max || v > (max - d) / 10)
 			return -ERANGE;
 		v = v * 10 + d;
 	}
@@ -49,7 +49,7 @@ int parse_hex_u64(const char *s, size_t n, uint64_t max, uint64_t *ret)
 		int d = hexval((unsigned char)s[i]);
 		if (d < 0)
 			return -EINVAL;
-		if (v > (max - (uint64_t)d) / 16)
+		if ((uint64_t)d > max || v > (max - (uint64_t)d) / 16)
 			return -ERANGE;
 		v = v * 16 + (uint64_t)d;
 	}

@@ -21,6 +21,7 @@
 
 #define CLAUDE_DEFAULT_MAX_TOKENS 32000
 #define CLAUDE_MIN_BUDGET 1024
+#define BILLING "x-anthropic-billing-header:"
 
 /* ---- small JSON helpers -------------------------------------------------- */
 
@@ -69,6 +70,16 @@ static void jw_kir(struct jsonw *w, const char *key, struct ir_str s)
 {
 	jw_key(w, key);
 	jw_str(w, s.p ? s.p : "", s.n);
+}
+
+/* A Responses custom (free-form) tool as a Claude tool: one string. */
+#define CUSTOM_SCHEMA \
+	"{\"type\":\"object\",\"properties\":{\"input\":{\"type\":\"string\"}},\"required\":[\"input\"]}"
+#define EMPTY_SCHEMA "{\"type\":\"object\",\"properties\":{}}"
+
+static void jw_rawc(struct jsonw *w, const char *s)
+{
+	jw_raw(w, s, strlen(s));
 }
 
 static void jw_rawstr(struct jsonw *w, struct ir_str s)
@@ -156,7 +167,7 @@ static struct ir_usage cusage_ir(const struct cusage *cu)
 	struct ir_usage u;
 
 	memset(&u, 0, sizeof(u));
-	if (cu->has_in) {
+	if (cu->has_in || cu->has_cr || cu->has_cc) {
 		u.has_input = true;
 		u.input = cu->in + (cu->has_cr ? cu->cr : 0) + (cu->has_cc ? cu->cc : 0);
 	}
@@ -422,12 +433,18 @@ static int dec_system(struct xlate_ctx *c, const struct json *j, int s, struct i
 	if (json_kind(j, s) != JSON_ARRAY)
 		return bad_req(e, "system must be a string or an array of text blocks");
 	for (k = json_first(j, s); k >= 0; k = json_after(j, k)) {
+		struct ir_str t;
 		if (!json_streq(j, json_get(j, k, "type"), "text"))
 			return bad_req(e, "system: only text blocks");
+		t = jstr(c, j, json_get(j, k, "text"));
+		/* Claude Code's billing line is client metadata, not prompt:
+		   only Claude reads it, and Claude gets it by passthrough. */
+		if (t.p && t.n >= sizeof(BILLING) - 1 && memcmp(t.p, BILLING, sizeof(BILLING) - 1) == 0)
+			continue;
 		p = ir_add_system(c->a, r);
 		if (!p)
 			return -ENOMEM;
-		p->text = jstr(c, j, json_get(j, k, "text"));
+		p->text = t;
 		if (!p->text.p)
 			return bad_req(e, "system: text must be a string");
 		p->cache_control = jtext(j, json_get(j, k, "cache_control"));
@@ -642,6 +659,35 @@ static int claude_decode_request(struct xlate_ctx *c, const char *body, size_t n
 	return 0;
 }
 
+/* Claude tool ids: [A-Za-z0-9_-]; other characters become '_'. */
+static const char *tool_id(struct xlate_ctx *c, const char *id)
+{
+	size_t i, n;
+	char *s;
+
+	if (!id || !*id)
+		return xlate_id(c, "toolu_", 24);
+	n = strlen(id);
+	for (i = 0; i < n; i++) {
+		char ch = id[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+			break;
+	}
+	if (i == n)
+		return id;
+	s = arena_strndup(c->a, id, n);
+	if (!s)
+		return id;
+	for (; i < n; i++) {
+		char ch = s[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+			s[i] = '_';
+	}
+	return s;
+}
+
 /* ---- request encoding ---------------------------------------------------- */
 
 static void enc_media(struct jsonw *w, const struct ir_part *p)
@@ -717,7 +763,7 @@ static void enc_result(struct xlate_ctx *c, struct jsonw *w, const struct ir_par
 
 	jw_obj(w);
 	jw_kstr(w, "type", "tool_result");
-	jw_kstr(w, "tool_use_id", p->call_id);
+	jw_kstr(w, "tool_use_id", tool_id(c, p->call_id));
 	if (p->ncontent == 1 && p->content[0].kind == IR_PART_TEXT) {
 		jw_kir(w, "content", p->content[0].text);
 	} else if (p->ncontent) {
@@ -760,7 +806,7 @@ static void enc_req_part(struct xlate_ctx *c, struct jsonw *w, const struct ir_p
 	case IR_PART_TOOL_CALL:
 		jw_obj(w);
 		jw_kstr(w, "type", "tool_use");
-		jw_kstr(w, "id", p->call_id);
+		jw_kstr(w, "id", tool_id(c, p->call_id));
 		jw_kstr(w, "name", p->name);
 		jw_key(w, "input");
 		if (p->custom)
@@ -795,7 +841,7 @@ static void enc_req_part(struct xlate_ctx *c, struct jsonw *w, const struct ir_p
 /* One Claude turn from IR messages [from, to) of the same Claude role;
    tool results go first (Claude wants them right after the tool_use turn). */
 static void enc_turn(struct xlate_ctx *c, struct jsonw *w, const struct ir_request *r,
-		     size_t from, size_t to, bool user)
+		     size_t from, size_t to, enum ir_role role)
 {
 	size_t i, k, nblocks = 0;
 	int pass;
@@ -806,7 +852,8 @@ static void enc_turn(struct xlate_ctx *c, struct jsonw *w, const struct ir_reque
 	if (!nblocks)
 		return;
 	jw_obj(w);
-	jw_kstr(w, "role", user ? "user" : "assistant");
+	jw_kstr(w, "role", role == IR_ROLE_USER ? "user" :
+			   role == IR_ROLE_SYSTEM ? "system" : "assistant");
 	jw_key(w, "content");
 	jw_arr(w);
 	for (pass = 0; pass < 2; pass++)
@@ -837,62 +884,107 @@ static const char *claude_effort(const char *effort)
 	return NULL;
 }
 
-static void enc_thinking(struct jsonw *w, const struct ir_request *r, int64_t max_tokens)
+/* With thinking on, Claude wants the assistant turn being continued (the
+   last one, when it made tool calls) to start with a thinking block it
+   signed; history from another family has none, so thinking stays off for
+   that request rather than failing it. */
+static bool thinking_blocked(const struct ir_request *r)
+{
+	size_t i = r->nmessages, k;
+	bool tools = false;
+
+	while (i-- > 0) {
+		const struct ir_message *m = &r->messages[i];
+		if (m->role != IR_ROLE_ASSISTANT)
+			continue;
+		for (k = 0; k < m->nparts; k++)
+			tools |= m->parts[k].kind == IR_PART_TOOL_CALL;
+		if (!tools)
+			return false;
+		for (k = 0; k < m->nparts; k++) {
+			const struct ir_part *p = &m->parts[k];
+			if (!req_block_ok(p))
+				continue;
+			return p->kind != IR_PART_THINKING && p->kind != IR_PART_REDACTED_THINKING;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* What the thinking fields of a Claude request will say. */
+struct think_plan {
+	enum ir_think_mode mode; /* UNSET: no thinking field */
+	int64_t budget;
+	const char *effort;      /* output_config.effort, or NULL */
+};
+
+static struct think_plan plan_thinking(const struct ir_request *r, int64_t max_tokens)
 {
 	const struct ir_reasoning *rs = &r->reasoning;
-	enum ir_think_mode mode = rs->mode;
-	int64_t budget = 0;
+	struct think_plan t = { rs->mode, 0, NULL };
 	const char *effort = claude_effort(rs->effort);
-	bool effort_out = false;
+	bool foreign = r->family != IR_FAM_CLAUDE;
 
-	if (mode == IR_THINK_UNSET && rs->effort)
-		mode = IR_THINK_ENABLED;
-	if (mode == IR_THINK_ENABLED) {
+	if (t.mode == IR_THINK_UNSET && rs->effort)
+		t.mode = IR_THINK_ENABLED;
+	if (t.mode == IR_THINK_ENABLED) {
 		if (rs->has_budget)
-			budget = rs->budget;
-		else if (ir_effort_to_budget(rs->effort, &budget) < 0)
-			budget = 8192;
-		if (budget == 0)
-			mode = IR_THINK_DISABLED;
-		else if (budget < 0)
-			mode = IR_THINK_ADAPTIVE;
+			t.budget = rs->budget;
+		else if (ir_effort_to_budget(rs->effort, &t.budget) < 0)
+			t.budget = 8192;
+		if (t.budget == 0)
+			t.mode = IR_THINK_DISABLED;
+		else if (t.budget < 0)
+			t.mode = IR_THINK_ADAPTIVE;
 	}
-	switch (mode) {
-	case IR_THINK_ENABLED:
-		if (budget < CLAUDE_MIN_BUDGET)
-			budget = CLAUDE_MIN_BUDGET;
-		if (budget >= max_tokens)
-			budget = max_tokens - 1;
-		if (budget < CLAUDE_MIN_BUDGET)
-			break; /* no room to think */
-		jw_key(w, "thinking");
-		jw_obj(w);
-		jw_kstr(w, "type", "enabled");
-		jw_kint(w, "budget_tokens", budget);
-		jw_end(w);
-		effort_out = r->family == IR_FAM_CLAUDE;
-		break;
-	case IR_THINK_ADAPTIVE:
-		jw_key(w, "thinking");
-		jw_obj(w);
-		jw_kstr(w, "type", "adaptive");
-		jw_end(w);
-		effort_out = true;
-		break;
-	case IR_THINK_DISABLED:
-		jw_key(w, "thinking");
-		jw_obj(w);
-		jw_kstr(w, "type", "disabled");
-		jw_end(w);
-		break;
-	default:
-		break;
+	if (t.mode == IR_THINK_ENABLED || t.mode == IR_THINK_ADAPTIVE) {
+		/* Claude refuses thinking with forced tool use; and see
+		   thinking_blocked().  A client of Claude's own family gets
+		   what it asked for. */
+		if (thinking_blocked(r) ||
+		    (foreign && (r->tool_choice.kind == IR_TC_REQUIRED ||
+				 r->tool_choice.kind == IR_TC_TOOL)))
+			t.mode = IR_THINK_UNSET;
 	}
-	if ((effort_out && effort) || r->format.kind == IR_FMT_JSON_SCHEMA) {
+	if (t.mode == IR_THINK_ENABLED) {
+		/* budget_tokens must be below max_tokens (which counts the
+		   thinking too): past it, think for half of max_tokens. */
+		if (t.budget < CLAUDE_MIN_BUDGET)
+			t.budget = CLAUDE_MIN_BUDGET;
+		if (t.budget >= max_tokens)
+			t.budget = max_tokens / 2;
+		if (t.budget < CLAUDE_MIN_BUDGET)
+			t.mode = IR_THINK_UNSET; /* no room to think */
+		else if (!foreign)
+			t.effort = rs->effort;
+	} else if (t.mode == IR_THINK_ADAPTIVE) {
+		t.effort = foreign ? effort : rs->effort;
+	}
+	return t;
+}
+
+static bool thinking_on(const struct think_plan *t)
+{
+	return t->mode == IR_THINK_ENABLED || t->mode == IR_THINK_ADAPTIVE;
+}
+
+static void enc_thinking(struct jsonw *w, const struct ir_request *r, const struct think_plan *t)
+{
+	if (t->mode != IR_THINK_UNSET) {
+		jw_key(w, "thinking");
+		jw_obj(w);
+		jw_kstr(w, "type", t->mode == IR_THINK_ENABLED ? "enabled" :
+				   t->mode == IR_THINK_ADAPTIVE ? "adaptive" : "disabled");
+		if (t->mode == IR_THINK_ENABLED)
+			jw_kint(w, "budget_tokens", t->budget);
+		jw_end(w);
+	}
+	if (t->effort || r->format.kind == IR_FMT_JSON_SCHEMA) {
 		jw_key(w, "output_config");
 		jw_obj(w);
-		if (effort_out && effort)
-			jw_kstr(w, "effort", r->family == IR_FAM_CLAUDE ? rs->effort : effort);
+		if (t->effort)
+			jw_kstr(w, "effort", t->effort);
 		if (r->format.kind == IR_FMT_JSON_SCHEMA) {
 			jw_key(w, "format");
 			jw_obj(w);
@@ -926,12 +1018,11 @@ static void enc_tool(struct jsonw *w, const struct ir_tool *t)
 		jw_kir(w, "description", t->description);
 	jw_key(w, "input_schema");
 	if (t->kind == IR_TOOL_CUSTOM)
-		jw_raw(w, "{\"type\":\"object\",\"properties\":{\"input\":{\"type\":\"string\"}},"
-			  "\"required\":[\"input\"]}", 75);
+		jw_rawc(w, CUSTOM_SCHEMA);
 	else if (t->parameters.p)
 		jw_rawstr(w, t->parameters);
 	else
-		jw_raw(w, "{\"type\":\"object\",\"properties\":{}}", 34);
+		jw_rawc(w, EMPTY_SCHEMA);
 	if (t->strict >= 0 && t->raw_family == IR_FAM_CLAUDE)
 		jw_kbool(w, "strict", t->strict);
 	if (t->cache_control.p) {
@@ -957,13 +1048,18 @@ static int claude_encode_request(struct xlate_ctx *c, const struct ir_request *r
 	struct jsonw w;
 	size_t i, k, lead = 0, ntools = 0;
 	int64_t max_tokens = r->gen.has_max_tokens ? r->gen.max_tokens : CLAUDE_DEFAULT_MAX_TOKENS;
-	bool sys_any = false;
+	bool sys_any = false, foreign = r->family != IR_FAM_CLAUDE;
+	struct think_plan think = plan_thinking(r, max_tokens);
 
 	for (i = 0; i < r->ntools; i++)
 		ntools += builtin_encodable(&r->tools[i]);
-	/* Leading system messages join the top-level system. */
+	/* Leading system messages join the top-level system; later ones stay
+	   system turns for a Claude client's request (it sent them, with the
+	   mid-conversation-system beta), else become user text. */
 	while (lead < r->nmessages && r->messages[lead].role == IR_ROLE_SYSTEM)
 		lead++;
+	if (r->family == IR_FAM_CLAUDE)
+		lead = 0;
 
 	jw_init(&w, out);
 	jw_obj(&w);
@@ -992,11 +1088,19 @@ static int claude_encode_request(struct xlate_ctx *c, const struct ir_request *r
 	jw_key(&w, "messages");
 	jw_arr(&w);
 	for (i = lead; i < r->nmessages;) {
-		bool user = r->messages[i].role != IR_ROLE_ASSISTANT;
+		enum ir_role role = r->messages[i].role;
 		size_t end = i;
-		while (end < r->nmessages && (r->messages[end].role != IR_ROLE_ASSISTANT) == user)
+		if (role == IR_ROLE_SYSTEM && r->family != IR_FAM_CLAUDE)
+			role = IR_ROLE_USER;
+		while (end < r->nmessages) {
+			enum ir_role x = r->messages[end].role;
+			if (x == IR_ROLE_SYSTEM && r->family != IR_FAM_CLAUDE)
+				x = IR_ROLE_USER;
+			if (x != role)
+				break;
 			end++;
-		enc_turn(c, &w, r, i, end, user);
+		}
+		enc_turn(c, &w, r, i, end, role);
 		i = end;
 	}
 	jw_end(&w);
@@ -1007,7 +1111,7 @@ static int claude_encode_request(struct xlate_ctx *c, const struct ir_request *r
 			enc_tool(&w, &r->tools[i]);
 		jw_end(&w);
 	}
-	if (r->tool_choice.kind != IR_TC_UNSET || (r->parallel_tool_calls == 0 && ntools)) {
+	if (r->tool_choice.kind != IR_TC_UNSET || (r->parallel_tool_calls >= 0 && ntools)) {
 		enum ir_tool_choice_kind tk = r->tool_choice.kind;
 		jw_key(&w, "tool_choice");
 		jw_obj(&w);
@@ -1015,19 +1119,25 @@ static int claude_encode_request(struct xlate_ctx *c, const struct ir_request *r
 				     tk == IR_TC_TOOL ? "tool" : "auto");
 		if (tk == IR_TC_TOOL)
 			jw_kstr(&w, "name", r->tool_choice.name);
-		if (r->parallel_tool_calls == 0)
-			jw_kbool(&w, "disable_parallel_tool_use", true);
+		if (r->parallel_tool_calls >= 0)
+			jw_kbool(&w, "disable_parallel_tool_use", !r->parallel_tool_calls);
 		jw_end(&w);
 	}
-	if (r->gen.has_temperature) {
+	/* Sampling: newer Claude models take temperature or top_p, not both;
+	   with thinking only temperature 1, top_p >= 0.95 and no top_k.  A
+	   Claude client gets what it asked for. */
+	if (r->gen.has_temperature &&
+	    (!foreign || !thinking_on(&think) || !(r->gen.temperature < 1.0 || r->gen.temperature > 1.0))) {
 		jw_key(&w, "temperature");
 		jw_double(&w, r->gen.temperature);
 	}
-	if (r->gen.has_top_p && (!r->gen.has_temperature || r->family == IR_FAM_CLAUDE)) {
+	if (r->gen.has_top_p &&
+	    (!foreign || (!r->gen.has_temperature &&
+			  (!thinking_on(&think) || r->gen.top_p >= 0.95)))) {
 		jw_key(&w, "top_p");
 		jw_double(&w, r->gen.top_p);
 	}
-	if (r->gen.has_top_k)
+	if (r->gen.has_top_k && (!foreign || !thinking_on(&think)))
 		jw_kint(&w, "top_k", r->gen.top_k);
 	if (r->gen.nstop) {
 		jw_key(&w, "stop_sequences");
@@ -1036,7 +1146,7 @@ static int claude_encode_request(struct xlate_ctx *c, const struct ir_request *r
 			jw_str(&w, r->gen.stop[i].p, r->gen.stop[i].n);
 		jw_end(&w);
 	}
-	enc_thinking(&w, r, max_tokens);
+	enc_thinking(&w, r, &think);
 	if (r->metadata.p && r->family == IR_FAM_CLAUDE) {
 		jw_key(&w, "metadata");
 		jw_rawstr(&w, r->metadata);
@@ -1155,35 +1265,6 @@ static bool any_tool_call(const struct ir_response *r)
 		if (r->parts[i].kind == IR_PART_TOOL_CALL)
 			return true;
 	return false;
-}
-
-/* Claude tool ids: [A-Za-z0-9_-]; other characters become '_'. */
-static const char *tool_id(struct xlate_ctx *c, const char *id)
-{
-	size_t i, n;
-	char *s;
-
-	if (!id || !*id)
-		return xlate_id(c, "toolu_", 24);
-	n = strlen(id);
-	for (i = 0; i < n; i++) {
-		char ch = id[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
-			break;
-	}
-	if (i == n)
-		return id;
-	s = arena_strndup(c->a, id, n);
-	if (!s)
-		return id;
-	for (; i < n; i++) {
-		char ch = s[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
-			s[i] = '_';
-	}
-	return s;
 }
 
 static const char *client_model(const struct xlate_ctx *c, const char *upstream)
@@ -1741,7 +1822,10 @@ static int claude_encode_event(void *st, struct xlate_ctx *c, const struct ir_ev
 		enc_usage(&w, &s->usage);
 		jw_end(&w);
 		frame_close(out);
+		if (jw_error(&w))
+			return jw_error(&w);
 		frame_open(out, "message_stop");
+		jw_init(&w, out);
 		jw_obj(&w);
 		jw_kstr(&w, "type", "message_stop");
 		jw_end(&w);

@@ -12,6 +12,7 @@
 
 #include "core/arena.h"
 #include "core/json.h"
+#include "core/jsonw.h"
 #include "core/limits.h"
 
 /* ---- Builders ------------------------------------------------------------ */
@@ -255,6 +256,36 @@ const char *ir_budget_to_effort(int64_t budget)
 	if (budget <= 24576)
 		return "high";
 	return "xhigh";
+}
+
+const struct ir_tool *ir_find_tool(const struct ir_request *r, const char *name)
+{
+	size_t i;
+
+	if (!r || !name)
+		return NULL;
+	for (i = 0; i < r->ntools; i++)
+		if (r->tools[i].name && strcmp(r->tools[i].name, name) == 0)
+			return &r->tools[i];
+	return NULL;
+}
+
+int ir_custom_input(struct arena *a, struct ir_str args, struct ir_str *ret_text)
+{
+	struct json j;
+	int v;
+	size_t n;
+	char *s;
+
+	if (!args.p || json_parse(&j, a, args.p, args.n) < 0 || json_kind(&j, 0) != JSON_OBJECT)
+		return -EINVAL;
+	v = json_get(&j, 0, "input");
+	s = json_str(&j, v, a, &n);
+	if (!s)
+		return -EINVAL;
+	ret_text->p = s;
+	ret_text->n = n;
+	return 0;
 }
 
 const char *ir_call_name(const struct ir_request *r, const char *call_id)
@@ -824,4 +855,284 @@ int ir_check_end(struct ir_checker *c)
 	if (c->state != 2)
 		return cbad(c, "stream ended without message_stop or error");
 	return 0;
+}
+
+/* ---- Dumps --------------------------------------------------------------- */
+
+static void d_str(struct jsonw *w, const char *key, struct ir_str s)
+{
+	if (!s.p)
+		return;
+	jw_key(w, key);
+	jw_str(w, s.p, s.n);
+}
+
+static void d_cstr(struct jsonw *w, const char *key, const char *s)
+{
+	if (s)
+		jw_kstr(w, key, s);
+}
+
+static void d_raw(struct jsonw *w, const char *key, struct ir_str s)
+{
+	if (!s.p)
+		return;
+	/* Raw JSON is dumped as a string: the dump compares bytes. */
+	jw_key(w, key);
+	jw_str(w, s.p, s.n);
+}
+
+static void d_usage(struct jsonw *w, const struct ir_usage *u)
+{
+	jw_key(w, "usage");
+	jw_obj(w);
+#define U(f)                      \
+	if (u->has_##f)           \
+		jw_kint(w, #f, u->f);
+	U(input) U(output) U(cached) U(cache_creation) U(reasoning) U(total)
+#undef U
+	jw_end(w);
+}
+
+static void d_part(struct jsonw *w, const struct ir_part *p)
+{
+	static const char *const kinds[] = { "text", "image", "file", "tool_call", "tool_result",
+					     "thinking", "redacted_thinking" };
+	size_t i;
+
+	jw_obj(w);
+	jw_kstr(w, "kind", (unsigned)p->kind <= IR_PART_REDACTED_THINKING ? kinds[p->kind] : "?");
+	d_str(w, "text", p->text);
+	d_str(w, "signature", p->signature);
+	if (p->signature.p)
+		jw_kstr(w, "sig_family", ir_family_name(p->sig_family));
+	d_cstr(w, "mime", p->mime);
+	d_str(w, "data", p->data);
+	d_cstr(w, "url", p->url);
+	d_cstr(w, "filename", p->filename);
+	d_cstr(w, "detail", p->detail);
+	d_cstr(w, "file_id", p->file_id);
+	d_cstr(w, "call_id", p->call_id);
+	d_cstr(w, "name", p->name);
+	d_raw(w, "args", p->args);
+	if (p->custom)
+		jw_kbool(w, "custom", true);
+	if (p->ncontent) {
+		jw_key(w, "content");
+		jw_arr(w);
+		for (i = 0; i < p->ncontent; i++)
+			d_part(w, &p->content[i]);
+		jw_end(w);
+	}
+	d_raw(w, "result_json", p->result_json);
+	if (p->is_error)
+		jw_kbool(w, "is_error", true);
+	d_raw(w, "cache_control", p->cache_control);
+	jw_end(w);
+}
+
+static int d_done(struct jsonw *w, struct buf *b)
+{
+	return jw_error(w) ? jw_error(w) : b->err;
+}
+
+int ir_dump_request(struct buf *b, const struct ir_request *r)
+{
+	static const char *const roles[] = { "user", "assistant", "system" };
+	static const char *const tkinds[] = { "function", "custom", "builtin" };
+	static const char *const tcs[] = { "unset", "auto", "none", "required", "tool" };
+	static const char *const modes[] = { "unset", "disabled", "enabled", "adaptive" };
+	static const char *const fmts[] = { "unset", "text", "json_object", "json_schema" };
+	struct jsonw w;
+	size_t i, k;
+
+	jw_init(&w, b);
+	jw_obj(&w);
+	d_cstr(&w, "model", r->model);
+	jw_kbool(&w, "stream", r->stream);
+	if (r->include_usage)
+		jw_kbool(&w, "include_usage", true);
+	jw_key(&w, "system");
+	jw_arr(&w);
+	for (i = 0; i < r->nsystem; i++)
+		d_part(&w, &r->system[i]);
+	jw_end(&w);
+	jw_key(&w, "messages");
+	jw_arr(&w);
+	for (i = 0; i < r->nmessages; i++) {
+		const struct ir_message *m = &r->messages[i];
+		jw_obj(&w);
+		jw_kstr(&w, "role", m->role <= IR_ROLE_SYSTEM ? roles[m->role] : "?");
+		d_cstr(&w, "name", m->name);
+		jw_key(&w, "parts");
+		jw_arr(&w);
+		for (k = 0; k < m->nparts; k++)
+			d_part(&w, &m->parts[k]);
+		jw_end(&w);
+		jw_end(&w);
+	}
+	jw_end(&w);
+	jw_key(&w, "tools");
+	jw_arr(&w);
+	for (i = 0; i < r->ntools; i++) {
+		const struct ir_tool *t = &r->tools[i];
+		jw_obj(&w);
+		jw_kstr(&w, "kind", t->kind <= IR_TOOL_BUILTIN ? tkinds[t->kind] : "?");
+		d_cstr(&w, "name", t->name);
+		d_str(&w, "description", t->description);
+		d_raw(&w, "parameters", t->parameters);
+		d_raw(&w, "format", t->format);
+		if (t->strict >= 0)
+			jw_kint(&w, "strict", t->strict);
+		d_cstr(&w, "type", t->type);
+		if (t->kind == IR_TOOL_BUILTIN) {
+			d_raw(&w, "raw", t->raw);
+			jw_kstr(&w, "raw_family", ir_family_name(t->raw_family));
+		}
+		d_raw(&w, "cache_control", t->cache_control);
+		jw_end(&w);
+	}
+	jw_end(&w);
+	if (r->tool_choice.kind != IR_TC_UNSET) {
+		jw_key(&w, "tool_choice");
+		jw_obj(&w);
+		jw_kstr(&w, "kind", r->tool_choice.kind <= IR_TC_TOOL ? tcs[r->tool_choice.kind] : "?");
+		d_cstr(&w, "name", r->tool_choice.name);
+		jw_end(&w);
+	}
+	if (r->parallel_tool_calls >= 0)
+		jw_kint(&w, "parallel_tool_calls", r->parallel_tool_calls);
+	jw_key(&w, "gen");
+	jw_obj(&w);
+#define GI(f)                                   \
+	if (r->gen.has_##f)                     \
+		jw_kint(&w, #f, r->gen.f);
+#define GD(f)                                   \
+	if (r->gen.has_##f) {                   \
+		jw_key(&w, #f);                 \
+		jw_double(&w, r->gen.f);        \
+	}
+	GI(max_tokens) GD(temperature) GD(top_p) GI(top_k) GI(seed)
+	GD(presence_penalty) GD(frequency_penalty) GI(n)
+#undef GI
+#undef GD
+	if (r->gen.nstop) {
+		jw_key(&w, "stop");
+		jw_arr(&w);
+		for (i = 0; i < r->gen.nstop; i++)
+			jw_str(&w, r->gen.stop[i].p, r->gen.stop[i].n);
+		jw_end(&w);
+	}
+	jw_end(&w);
+	jw_key(&w, "reasoning");
+	jw_obj(&w);
+	jw_kstr(&w, "mode", r->reasoning.mode <= IR_THINK_ADAPTIVE ? modes[r->reasoning.mode] : "?");
+	d_cstr(&w, "effort", r->reasoning.effort);
+	if (r->reasoning.has_budget)
+		jw_kint(&w, "budget", r->reasoning.budget);
+	if (r->reasoning.include_thoughts >= 0)
+		jw_kint(&w, "include_thoughts", r->reasoning.include_thoughts);
+	d_cstr(&w, "summary", r->reasoning.summary);
+	jw_end(&w);
+	if (r->format.kind != IR_FMT_UNSET) {
+		jw_key(&w, "format");
+		jw_obj(&w);
+		jw_kstr(&w, "kind", r->format.kind <= IR_FMT_JSON_SCHEMA ? fmts[r->format.kind] : "?");
+		d_cstr(&w, "name", r->format.name);
+		d_str(&w, "description", r->format.description);
+		d_raw(&w, "schema", r->format.schema);
+		if (r->format.strict >= 0)
+			jw_kint(&w, "strict", r->format.strict);
+		jw_end(&w);
+	}
+	d_raw(&w, "metadata", r->metadata);
+	d_cstr(&w, "user", r->user);
+	jw_end(&w);
+	return d_done(&w, b);
+}
+
+int ir_dump_response(struct buf *b, const struct ir_response *r)
+{
+	struct jsonw w;
+	size_t i;
+
+	jw_init(&w, b);
+	jw_obj(&w);
+	d_cstr(&w, "id", r->id);
+	d_cstr(&w, "model", r->model);
+	if (r->created)
+		jw_kint(&w, "created", r->created);
+	jw_key(&w, "parts");
+	jw_arr(&w);
+	for (i = 0; i < r->nparts; i++)
+		d_part(&w, &r->parts[i]);
+	jw_end(&w);
+	jw_kstr(&w, "stop", ir_stop_name(r->stop));
+	d_cstr(&w, "stop_raw", r->stop_raw);
+	d_str(&w, "stop_sequence", r->stop_sequence);
+	d_usage(&w, &r->usage);
+	jw_end(&w);
+	return d_done(&w, b);
+}
+
+int ir_dump_event(struct buf *b, const struct ir_event *ev)
+{
+	static const char *const blocks[] = { "text", "thinking", "tool_call", "redacted_thinking",
+					      "image" };
+	static const char *const deltas[] = { "text", "thinking", "signature", "tool_args" };
+	struct jsonw w;
+
+	jw_init(&w, b);
+	jw_obj(&w);
+	jw_kstr(&w, "ev", ir_event_name(ev->kind));
+	switch (ev->kind) {
+	case IR_EV_MESSAGE_START:
+		d_cstr(&w, "id", ev->id);
+		d_cstr(&w, "model", ev->model);
+		if (ev->created)
+			jw_kint(&w, "created", ev->created);
+		d_usage(&w, &ev->usage);
+		break;
+	case IR_EV_BLOCK_START:
+		jw_kint(&w, "index", ev->index);
+		jw_kstr(&w, "block", (unsigned)ev->block <= IR_BLOCK_IMAGE ? blocks[ev->block] : "?");
+		d_cstr(&w, "call_id", ev->call_id);
+		d_cstr(&w, "name", ev->name);
+		if (ev->custom)
+			jw_kbool(&w, "custom", true);
+		d_str(&w, "text", ev->text);
+		if (ev->text.p && ev->block == IR_BLOCK_REDACTED_THINKING)
+			jw_kstr(&w, "sig_family", ir_family_name(ev->sig_family));
+		d_cstr(&w, "mime", ev->mime);
+		d_str(&w, "data", ev->data);
+		break;
+	case IR_EV_DELTA:
+		jw_kint(&w, "index", ev->index);
+		jw_kstr(&w, "delta", (unsigned)ev->delta <= IR_DELTA_TOOL_ARGS ? deltas[ev->delta] : "?");
+		d_str(&w, "text", ev->text);
+		if (ev->delta == IR_DELTA_SIGNATURE)
+			jw_kstr(&w, "sig_family", ir_family_name(ev->sig_family));
+		break;
+	case IR_EV_BLOCK_STOP:
+		jw_kint(&w, "index", ev->index);
+		break;
+	case IR_EV_USAGE:
+		d_usage(&w, &ev->usage);
+		break;
+	case IR_EV_MESSAGE_STOP:
+		jw_kstr(&w, "stop", ir_stop_name(ev->stop));
+		d_cstr(&w, "stop_raw", ev->stop_raw);
+		d_str(&w, "stop_sequence", ev->stop_sequence);
+		d_usage(&w, &ev->usage);
+		break;
+	case IR_EV_ERROR:
+		jw_kint(&w, "status", ev->status);
+		d_cstr(&w, "type", ev->err_type);
+		d_str(&w, "message", ev->message);
+		break;
+	case IR_EV_PING:
+		break;
+	}
+	jw_end(&w);
+	return d_done(&w, b);
 }

@@ -252,6 +252,10 @@ struct ir_format {
 	struct ir_str description;
 	struct ir_str schema;     /* raw JSON Schema */
 	int strict;               /* -1 unset */
+	/* The client's own schema member as sent, as a raw JSON object (Gemini:
+	   {"responseSchema":{...}}), re-sent as is to the same backend. */
+	struct ir_str raw;
+	enum ir_family raw_family;
 };
 
 struct ir_request {
@@ -452,6 +456,16 @@ char *ir_data_url(struct arena *a, const char *mime, struct ir_str data);
 int ir_effort_to_budget(const char *effort, int64_t *ret);
 const char *ir_budget_to_effort(int64_t budget);
 
+/* Custom (free-form) tools through function-only families: encoders that
+   have no free-form tools send an IR_TOOL_CUSTOM tool as a function with
+   one required string parameter "input" (and custom calls as args
+   {"input": text}); the answer's calls then carry args {"input": "..."},
+   which the Responses encoder turns back into custom calls when
+   ir_find_tool(ctx->req, name) is IR_TOOL_CUSTOM: ir_custom_input() gives
+   the text (0, or -EINVAL if args is not an object with a string input). */
+const struct ir_tool *ir_find_tool(const struct ir_request *r, const char *name);
+int ir_custom_input(struct arena *a, struct ir_str args, struct ir_str *ret_text);
+
 /* The tool name of an earlier call id in the request (NULL if unknown). */
 const char *ir_call_name(const struct ir_request *r, const char *call_id);
 
@@ -483,6 +497,16 @@ int ir_acc_event(void *acc, const struct ir_event *ev);
    one block per part with its whole content as one delta, usage in
    message_stop).  Returns 0 or the first non-zero emit return. */
 int ir_response_events(const struct ir_response *r, ir_emit_fn emit, void *arg);
+
+/* ---- Dumps (tests, fuzzers, debugging) ---------------------------------- */
+
+/* The IR as one line of JSON with every field that is set, in a fixed
+   order; two IRs are equal iff their dumps are.  The request's raw body and
+   family, and tools' raw JSON (except built-ins), are left out: they record
+   where the IR came from, not what it says.  0 or the buf's error. */
+int ir_dump_request(struct buf *b, const struct ir_request *r);
+int ir_dump_response(struct buf *b, const struct ir_response *r);
+int ir_dump_event(struct buf *b, const struct ir_event *ev);
 
 /* ---- Invariant checker (tests, fuzzers) --------------------------------- */
 

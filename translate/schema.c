@@ -32,6 +32,7 @@ static const char *const type_upper[] = { NULL, "STRING", "NUMBER", "INTEGER", "
 #define MAXBRANCH 64    /* anyOf branches looked at */
 #define MAXCOLLECT 16   /* allOf / $ref nesting while collecting one node */
 #define MAXHINT_VALUE 120
+#define MAXPATH (SCHEMA_MAX_REF_DEPTH * MAXMERGE)
 
 struct sctx {
 	const struct json *j;
@@ -40,6 +41,8 @@ struct sctx {
 	enum schema_target t;
 	int root;
 	long budget;
+	int path[MAXPATH]; /* $ref targets expanded by the ancestors of this node */
+	int npath;
 };
 
 struct view {
@@ -55,7 +58,8 @@ struct view {
 	int minimum, maximum, exmin, exmax, minlen, maxlen;
 	int minitems, maxitems, minprops, maxprops, mult;
 	int dflt, example, order;
-	int unresolved; /* a $ref we could not follow */
+	int unresolved; /* a $ref we could not (or would not: a cycle) follow */
+	int followed[MAXMERGE], nfollowed; /* $ref targets expanded into this node */
 	int refdepth;   /* deepest $ref expansion feeding this node */
 };
 
@@ -138,6 +142,20 @@ static int resolve_ref(struct sctx *c, int reftok)
 		}
 	}
 	return cur;
+}
+
+/* Is a $ref target already expanded on the way to this node? */
+static bool on_path(const struct sctx *c, const struct view *v, int target)
+{
+	int i;
+
+	for (i = 0; i < c->npath; i++)
+		if (c->path[i] == target)
+			return true;
+	for (i = 0; i < v->nfollowed; i++)
+		if (v->followed[i] == target)
+			return true;
+	return false;
 }
 
 /* Gather the keywords of schema obj into v; keywords already set win. */
@@ -234,16 +252,21 @@ static void collect(struct sctx *c, int obj, struct view *v, int refdepth, int n
 		int val = k + 1;
 
 		if (json_streq(j, k, "$ref") && json_kind(j, val) == JSON_STRING) {
-			int target = -1;
+			int target = resolve_ref(c, val);
 
-			if (refdepth < SCHEMA_MAX_REF_DEPTH)
-				target = resolve_ref(c, val);
-			if (target >= 0 && json_kind(j, target) == JSON_OBJECT) {
+			if (target >= 0 && json_kind(j, target) == JSON_OBJECT &&
+			    refdepth < SCHEMA_MAX_REF_DEPTH && v->nfollowed < MAXMERGE &&
+			    !on_path(c, v, target)) {
+				v->followed[v->nfollowed++] = target;
 				if (refdepth + 1 > v->refdepth)
 					v->refdepth = refdepth + 1;
 				collect(c, target, v, refdepth + 1, nest + 1);
 			} else {
+				/* unresolvable, too deep, or recursive: a stub that
+				   keeps the target's type and names the reference */
 				set_if(&v->unresolved, val);
+				if (target >= 0)
+					set_if(&v->typetok, json_get(j, target, "type"));
 			}
 		} else if (json_streq(j, k, "allOf") && json_kind(j, val) == JSON_ARRAY) {
 			int b;
@@ -499,6 +522,14 @@ static void emit_count(struct sctx *c, const char *key, int tok)
 	}
 }
 
+/* Can an integer's exclusive bound become an inclusive one? */
+static bool excl_foldable(const struct json *j, int tok, bool upper)
+{
+	int64_t e;
+
+	return json_int(j, tok, &e) == 0 && (upper ? e > INT64_MIN : e < INT64_MAX);
+}
+
 /* minimum/maximum; an integer's exclusiveMinimum/Maximum folds into them. */
 static void emit_bound(struct sctx *c, const char *key, int incl, int excl, bool upper)
 {
@@ -508,7 +539,7 @@ static void emit_bound(struct sctx *c, const char *key, int incl, int excl, bool
 
 	if (have_incl)
 		json_double(c->j, incl, &di);
-	if (excl >= 0 && json_int(c->j, excl, &e) == 0 && (upper ? e > INT64_MIN : e < INT64_MAX)) {
+	if (excl >= 0 && excl_foldable(c->j, excl, upper) && json_int(c->j, excl, &e) == 0) {
 		int64_t bound = upper ? e - 1 : e + 1;
 		if (!have_incl || (upper ? (double)bound < di : (double)bound > di)) {
 			jw_key(c->w, key);
@@ -709,17 +740,14 @@ static void emit_empty_params(struct sctx *c)
 	jw_end(c->w);
 }
 
+static void emit_view(struct sctx *c, struct view *vp, bool anyof, int depth, unsigned flags);
+
 static void emit_node(struct sctx *c, int tok, int depth, int refdepth, unsigned flags)
 {
 	const struct json *j = c->j;
 	struct view v;
-	struct hints h;
-	struct enumset es = { NULL, 0, false };
-	struct nameset props = { NULL, NULL, 0 };
 	bool anyof, params = flags & SCHEMA_PARAMS;
-	size_t n;
-	const char *s;
-	int t, i;
+	int i, saved;
 
 	if (json_kind(j, tok) != JSON_OBJECT || c->budget <= 0) {
 		if (params)
@@ -731,6 +759,26 @@ static void emit_node(struct sctx *c, int tok, int depth, int refdepth, unsigned
 	view_init(&v, refdepth);
 	collect(c, tok, &v, refdepth, 0);
 	anyof = fold_anyof(c, &v);
+	/* The $ref targets this node expanded are on the path of its children. */
+	saved = c->npath;
+	for (i = 0; i < v.nfollowed && c->npath < MAXPATH; i++)
+		c->path[c->npath++] = v.followed[i];
+	emit_view(c, &v, anyof, depth, flags);
+	c->npath = saved;
+}
+
+static void emit_view(struct sctx *c, struct view *vp, bool anyof, int depth, unsigned flags)
+{
+	const struct json *j = c->j;
+	struct view v = *vp;
+	struct hints h;
+	struct enumset es = { NULL, 0, false };
+	struct nameset props = { NULL, NULL, 0 };
+	bool params = flags & SCHEMA_PARAMS;
+	size_t n;
+	const char *s;
+	int t, i;
+
 	t = view_type(c, &v);
 	if (t == T_NULL)
 		t = T_NONE;
@@ -763,11 +811,10 @@ static void emit_node(struct sctx *c, int tok, int depth, int refdepth, unsigned
 		hint_raw(c, &h, "maxLength", v.maxlen);
 	}
 	if (t == T_INTEGER || t == T_NUMBER || t == T_NONE) {
-		int64_t e;
 		hint_raw(c, &h, "multipleOf", v.mult);
-		if (v.exmin >= 0 && (t != T_INTEGER || json_int(j, v.exmin, &e) < 0))
+		if (v.exmin >= 0 && (t != T_INTEGER || !excl_foldable(j, v.exmin, false)))
 			hint_raw(c, &h, "exclusiveMinimum", v.exmin);
-		if (v.exmax >= 0 && (t != T_INTEGER || json_int(j, v.exmax, &e) < 0))
+		if (v.exmax >= 0 && (t != T_INTEGER || !excl_foldable(j, v.exmax, true)))
 			hint_raw(c, &h, "exclusiveMaximum", v.exmax);
 	}
 	if (!openapi(c) && !es.n)
@@ -908,6 +955,7 @@ static void emit_node(struct sctx *c, int tok, int depth, int refdepth, unsigned
 /* ---- SCHEMA_STANDARD ---------------------------------------------------- */
 
 static void std_node(struct sctx *c, int tok, int depth);
+static void std_copy_key(struct sctx *c, int k);
 
 static bool std_is_schema_map(const struct json *j, int k)
 {
@@ -962,18 +1010,42 @@ static void std_copy_key(struct sctx *c, int k)
 	jw_keyn(c->w, name, n);
 }
 
+/* Copy any value without its insignificant whitespace. */
+static void copy_compact(struct sctx *c, int tok)
+{
+	const struct json *j = c->j;
+	enum json_kind k = json_kind(j, tok);
+	size_t n;
+	const char *s;
+	int e;
+
+	if (k == JSON_OBJECT) {
+		jw_obj(c->w);
+		for (e = json_first(j, tok); e >= 0; e = json_after(j, e)) {
+			std_copy_key(c, e);
+			copy_compact(c, e + 1);
+		}
+		jw_end(c->w);
+	} else if (k == JSON_ARRAY) {
+		jw_arr(c->w);
+		for (e = json_first(j, tok); e >= 0; e = json_after(j, e))
+			copy_compact(c, e);
+		jw_end(c->w);
+	} else {
+		s = json_text(j, tok, &n);
+		jw_raw(c->w, s, n);
+	}
+}
+
 static void std_node(struct sctx *c, int tok, int depth)
 {
 	const struct json *j = c->j;
-	size_t n;
-	const char *s;
 	bool nullable;
 	int k;
 
 	if (json_kind(j, tok) != JSON_OBJECT || depth >= SCHEMA_MAX_DEPTH * 4 ||
 	    --c->budget < 0) {
-		s = json_text(j, tok, &n);
-		jw_raw(c->w, s, n);
+		copy_compact(c, tok);
 		return;
 	}
 	nullable = json_truthy(j, json_get(j, tok, "nullable"));
@@ -1002,8 +1074,7 @@ static void std_node(struct sctx *c, int tok, int depth)
 			bool has_null = false;
 			jw_arr(c->w);
 			for (e = json_first(j, val); e >= 0; e = json_after(j, e)) {
-				s = json_text(j, e, &n);
-				jw_raw(c->w, s, n);
+				copy_compact(c, e);
 				has_null |= json_kind(j, e) == JSON_NULL;
 			}
 			if (!has_null)
@@ -1025,8 +1096,7 @@ static void std_node(struct sctx *c, int tok, int depth)
 		} else if (std_is_schema_value(j, k)) {
 			std_node(c, val, depth + 1);
 		} else {
-			s = json_text(j, val, &n);
-			jw_raw(c->w, s, n);
+			copy_compact(c, val);
 		}
 	}
 	jw_end(c->w);

@@ -32,8 +32,9 @@ int sse_push(struct sse_parser *p, const void *data, size_t n)
 {
 	if (p->err)
 		return p->err;
-	/* Drop what was consumed before growing. */
-	if (p->pos) {
+	/* Drop what was consumed once it is at least half the buffer, so a
+	   long line arriving in small pushes is not moved again and again. */
+	if (p->pos && p->pos >= p->in.len - p->pos) {
 		buf_consume(&p->in, p->pos);
 		p->pos = 0;
 	}
@@ -161,8 +162,9 @@ int sse_next(struct sse_parser *p, struct sse_event *ev)
 				continue;
 			}
 		}
-		for (i = 0; i < avail && s[i] != '\n' && s[i] != '\r'; i++)
+		for (i = p->scanned; i < avail && s[i] != '\n' && s[i] != '\r'; i++)
 			;
+		p->scanned = i;
 		if (i > p->max_line)
 			return fail(p, -E2BIG);
 		if (i == avail) {
@@ -171,6 +173,7 @@ int sse_next(struct sse_parser *p, struct sse_event *ev)
 				return 0;
 			if (avail) {
 				p->pos += avail;
+				p->scanned = 0;
 				r = sse_line(p, s, avail);
 				if (r < 0)
 					return r;
@@ -183,6 +186,7 @@ int sse_next(struct sse_parser *p, struct sse_event *ev)
 			return 1;
 		}
 		p->pos += i + 1;
+		p->scanned = 0;
 		if (s[i] == '\r')
 			p->skip_lf = true;
 		r = sse_line(p, s, i);

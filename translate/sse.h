@@ -49,7 +49,8 @@ struct sse_event {
 
 struct sse_parser {
 	struct buf in;     /* unconsumed input */
-	size_t pos;        /* scan position in in (bytes before it are consumed) */
+	size_t pos;        /* start of the current line in in (bytes before it are consumed) */
+	size_t scanned;    /* bytes after pos known to hold no line end */
 	struct buf data;   /* data of the event being built */
 	struct buf event;  /* event name being built */
 	struct buf id;     /* last id */

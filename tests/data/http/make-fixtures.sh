@@ -32,7 +32,7 @@ mk() { cat > "$1.req"; printf '%s\n' "$2" > "$1.status"; }
 
 printf 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' |
 	mk cl-and-te 400
-printf 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n' |
+printf 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-key-1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n' |
 	mk bad-chunk-size 400
 printf 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!' |
 	mk duplicate-cl-differ 400
@@ -57,10 +57,10 @@ printf 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\
 # LIMIT_BODY_BYTES + 1; refused at head time, so no body is needed.
 printf 'POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 67108865\r\n\r\n' |
 	mk body-too-large 413
-printf 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloX\r\n0\r\n\r\n' |
+printf 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-key-1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloX\r\n0\r\n\r\n' |
 	mk chunk-missing-crlf 400
 # Chunk-size line of 1025 bytes (limit 1024): "5;" + 1023 extension bytes.
-{ printf 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;'; pad 1023 e; printf '\r\nhello\r\n0\r\n\r\n'; } |
+{ printf 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-key-1\r\nTransfer-Encoding: chunked\r\n\r\n5;'; pad 1023 e; printf '\r\nhello\r\n0\r\n\r\n'; } |
 	mk chunk-line-too-long 400
 printf 'POST / HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Length: 0\r\n\r\n' |
 	mk expect-unknown 417

@@ -1,0 +1,412 @@
+/*
+ * dispatch.c - the request pipeline between the client family and the
+ * upstream family.  The client's response head is sent only when the first
+ * translated event is ready, so every failure before it can still be
+ * retried on another credential and answered with a real status.  Bounded:
+ * upstream error bodies (LIMIT_UPSTREAM_ERROR_BODY), non-stream bodies
+ * (LIMIT_UPSTREAM_BODY), SSE lines (LIMIT_SSE_LINE).
+ */
+#include "providers/dispatch.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/conn.h"
+#include "core/http_resp.h"
+#include "core/limits.h"
+#include "core/route.h"
+#include "providers/provider.h"
+#include "providers/upstream.h"
+#include "translate/family.h"
+#include "translate/sse.h"
+
+struct call {
+	struct conn *c;
+	struct xlate_ctx *x;
+	const struct family *from, *to;
+	bool client_stream;   /* the client asked for a stream */
+	bool upstream_stream; /* the upstream answers with a stream */
+	int status;           /* upstream status */
+	bool ok;              /* 2xx */
+	struct buf body;      /* non-stream body, or the error body */
+	struct sse_parser sp;
+	void *dec, *enc;
+	struct ir_acc acc;
+	bool client_started;  /* the client's response head went out */
+	bool any_event;       /* a payload event was decoded */
+	int err;              /* first write/translate error */
+	int64_t retry_after_s;
+};
+
+static int start_client_stream(struct call *k)
+{
+	if (k->client_started)
+		return 0;
+	k->client_started = true;
+	return http_stream_begin(k->c, 200, "text/event-stream", NULL);
+}
+
+/* One IR event from the upstream decoder. */
+static int on_event(void *arg, const struct ir_event *ev)
+{
+	struct call *k = arg;
+	struct buf out;
+	int r;
+
+	if (ev->kind != IR_EV_PING && ev->kind != IR_EV_ERROR)
+		k->any_event = true;
+	if (!k->client_stream)
+		return ir_acc_event(&k->acc, ev) == -EPROTO ? 0 : 0;
+	if (ev->kind == IR_EV_ERROR && !k->client_started) {
+		/* An error before anything reached the client: keep it for the
+		   caller, who can still retry or answer with a status. */
+		ir_acc_event(&k->acc, ev);
+		return -EPROTO;
+	}
+	buf_init(&out, &k->c->req_arena, LIMIT_SSE_LINE);
+	r = k->from->encode_event(k->enc, k->x, ev, &out);
+	if (r < 0)
+		return r;
+	if (out.len == 0)
+		return 0;
+	r = start_client_stream(k);
+	if (r == 0)
+		r = http_stream_write(k->c, out.p, out.len);
+	return r;
+}
+
+static int on_head(void *arg, const struct upstream_resp *resp)
+{
+	struct call *k = arg;
+	const char *ra;
+
+	k->status = resp->status;
+	k->ok = resp->status >= 200 && resp->status < 300;
+	ra = upstream_resp_header(resp, "retry-after");
+	k->retry_after_s = ra ? rr_parse_retry_after(ra, (int64_t)time(NULL)) : -1;
+	buf_init(&k->body, &k->c->req_arena,
+		 k->ok ? (size_t)LIMIT_UPSTREAM_BODY : (size_t)LIMIT_UPSTREAM_ERROR_BODY);
+	if (k->ok && k->upstream_stream)
+		sse_init(&k->sp, &k->c->req_arena, LIMIT_SSE_LINE);
+	return 0;
+}
+
+static int drain_events(struct call *k)
+{
+	struct sse_event ev;
+	int r;
+
+	while ((r = sse_next(&k->sp, &ev)) > 0) {
+		r = k->to->decode_event(k->dec, k->x, &ev, on_event, k);
+		if (r < 0)
+			return r;
+	}
+	return r;
+}
+
+static int on_data(void *arg, const char *p, size_t n)
+{
+	struct call *k = arg;
+	int r;
+
+	if (!k->ok || !k->upstream_stream) {
+		if (buf_add(&k->body, p, n) < 0)
+			return k->ok ? -E2BIG : 0; /* error bodies: keep the head of it */
+		return 0;
+	}
+	r = sse_push(&k->sp, p, n);
+	if (r == 0)
+		r = drain_events(k);
+	if (r < 0 && !k->err)
+		k->err = r;
+	return r;
+}
+
+/* Answer the client with an error: a status + body before the stream, the
+   family's in-stream error frame after. */
+static void answer_error(struct call *k, const struct apierr *e, const char *extra)
+{
+	struct buf out;
+
+	buf_init(&out, &k->c->req_arena, 1 << 20);
+	if (k->client_started) {
+		if (k->from->encode_error(k->x, e, true, &out) == 0)
+			http_stream_write(k->c, out.p, out.len);
+		return;
+	}
+	if (k->from->encode_error(k->x, e, false, &out) < 0) {
+		http_respond_error(k->c, k->c->family, e, extra);
+		return;
+	}
+	http_respond(k->c, e->status, "application/json", extra, out.p, out.len);
+}
+
+static bool retryable(int status)
+{
+	return status == 0 || status == 401 || status == 402 || status == 403 || status == 408 ||
+	       status == 429 || status >= 500;
+}
+
+/* Finish a successful upstream answer: flush the stream or translate the
+   whole body.  0, or -EAGAIN (empty answer: try another credential) with e. */
+static int finish_ok(struct call *k, struct apierr *e)
+{
+	struct ir_response resp;
+	struct buf out;
+	int r;
+
+	if (k->upstream_stream) {
+		sse_finish(&k->sp);
+		r = drain_events(k);
+		if (r == 0 || r == -EPROTO)
+			r = k->to->decode_end(k->dec, k->x, on_event, k);
+		if (!k->client_stream || !k->client_started) {
+			if (k->acc.failed) {
+				*e = (struct apierr){ k->acc.err.status ? k->acc.err.status : 502,
+						      k->acc.err.err_type,
+						      ir_str_dup(&k->c->req_arena, k->acc.err.message) };
+				return -EAGAIN;
+			}
+		}
+		if (k->client_stream)
+			return k->client_started || k->any_event ? 0
+				: apierr_set(e, -EAGAIN, 502, "api_error", "empty response from upstream");
+		resp = k->acc.resp;
+		if (!k->any_event || (resp.nparts == 0 && resp.stop != IR_STOP_MAX_TOKENS))
+			return apierr_set(e, -EAGAIN, 502, "api_error", "empty response from upstream");
+	} else {
+		memset(&resp, 0, sizeof(resp));
+		r = k->to->decode_response(k->x, k->body.p, k->body.len, &resp, e);
+		if (r < 0)
+			return -EAGAIN;
+		if (k->client_stream)
+			return ir_response_events(&resp, on_event, k);
+	}
+	buf_init(&out, &k->c->req_arena, LIMIT_UPSTREAM_BODY);
+	r = k->from->encode_response(k->x, &resp, &out, e);
+	if (r < 0)
+		return r;
+	http_respond(k->c, 200, "application/json", NULL, out.p, out.len);
+	return 0;
+}
+
+/* Encode the body for the upstream family. */
+static int encode_body(struct call *k, const struct ir_request *req, const char *upstream_model,
+		       struct buf *body, struct apierr *e)
+{
+	const struct buf *in = &k->c->req->body;
+
+	buf_init(body, &k->c->req_arena, LIMIT_BODY_BYTES * 2);
+	k->x->upstream_model = upstream_model;
+	if (k->from == k->to)
+		return k->to->passthrough_request(k->x, in->p, in->len, upstream_model,
+						  k->upstream_stream, body, e);
+	{
+		struct ir_request r2 = *req;
+		r2.stream = k->upstream_stream;
+		r2.model = upstream_model;
+		return k->to->encode_request(k->x, &r2, body, e);
+	}
+}
+
+static const char *gemini_action(const struct call *k)
+{
+	return k->upstream_stream ? "streamGenerateContent" : "generateContent";
+}
+
+void dispatch_inference(struct conn *c, const struct route_match *m, enum ir_family from_id)
+{
+	struct xlate_ctx x;
+	struct call k;
+	struct ir_request req;
+	struct registry reg;
+	struct target *cands = NULL;
+	size_t ncands = 0;
+	bool *tried;
+	struct apierr e = { 0 };
+	const char *state_dir;
+	int attempts = 0, max_attempts, r;
+	char retry_hdr[64] = "";
+
+	memset(&k, 0, sizeof(k));
+	xlate_ctx_init(&x, &c->req_arena, false, (int64_t)time(NULL));
+	k.c = c;
+	k.x = &x;
+	k.from = family_by_id(from_id);
+	if (!k.from) {
+		struct apierr ne = { 501, "api_error", "this API family is not built in" };
+		http_respond_error(c, c->family, &ne, NULL);
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	r = k.from->decode_request(&x, c->req->body.p, c->req->body.len, &req, &e);
+	if (r < 0) {
+		if (!e.status)
+			e = (struct apierr){ 400, "invalid_request_error", "invalid request body" };
+		answer_error(&k, &e, NULL);
+		return;
+	}
+	if (m->route->id == R_GEMINI_ACTION && m->model) {
+		req.model = arena_strndup(&c->req_arena, m->model, m->model_len);
+		req.stream = m->action_len == 21 && memcmp(m->action, "streamGenerateContent", 21) == 0;
+	}
+	if (m->route->id == R_V1INTERNAL && m->action)
+		req.stream = m->action_len == 21 && memcmp(m->action, "streamGenerateContent", 21) == 0;
+	k.client_stream = req.stream;
+	x.client_model = req.model;
+	x.req = &req;
+	c->log_model = req.model;
+	if (!req.model || !*req.model) {
+		e = (struct apierr){ 400, "invalid_request_error", "model is required" };
+		answer_error(&k, &e, NULL);
+		return;
+	}
+
+	/* Candidates for the model. */
+	memset(&reg, 0, sizeof(reg));
+	if (registry_build(&reg, &c->cfg, &c->req_arena, &c->secrets) < 0 ||
+	    registry_lookup(&reg, req.model, &cands, &ncands) < 0 || ncands == 0) {
+		char *msg = arena_printf(&c->req_arena,
+					 "unknown model %s: no configured provider serves it (see GET /v1/models)",
+					 req.model);
+		e = (struct apierr){ 404, "not_found_error", msg };
+		if (from_id == IR_FAM_OPENAI || from_id == IR_FAM_RESPONSES)
+			e.type = "invalid_request_error";
+		answer_error(&k, &e, NULL);
+		return;
+	}
+	state_dir = rr_state_dir(&c->cfg, &c->req_arena);
+	tried = arena_zalloc(&c->req_arena, ncands * sizeof(*tried));
+	if (!tried || !state_dir) {
+		e = (struct apierr){ 500, "api_error", "cannot prepare the auth-dir state" };
+		answer_error(&k, &e, NULL);
+		return;
+	}
+	max_attempts = 1 + (c->cfg.request_retry > 0 ? c->cfg.request_retry : 0);
+	if (c->cfg.max_retry_credentials > 0 && max_attempts > c->cfg.max_retry_credentials)
+		max_attempts = c->cfg.max_retry_credentials;
+
+	for (;;) {
+		size_t idx;
+		int64_t wait_s = 0;
+		const struct target *t;
+		struct provider_call pc;
+		struct upstream_req u;
+		struct upstream_result res;
+		struct upstream_cb cb = { &k, on_head, on_data };
+		struct buf body;
+		struct rr_outcome o = { 0, -1, false };
+
+		r = rr_pick(&c->cfg, state_dir, req.model, cands, ncands, tried, &idx, &wait_s);
+		if (r == -EAGAIN && attempts == 0) {
+			char *msg = arena_printf(&c->req_arena,
+						 "All credentials for model %s are cooling down", req.model);
+			e = (struct apierr){ 429, "rate_limit_error", msg };
+			snprintf(retry_hdr, sizeof(retry_hdr), "Retry-After: %lld\r\n", (long long)wait_s);
+			answer_error(&k, &e, retry_hdr);
+			return;
+		}
+		if (r < 0) {
+			/* Everything tried (or cooling): answer the last upstream error. */
+			if (r == -EAGAIN && e.status == 429 && wait_s > 0)
+				snprintf(retry_hdr, sizeof(retry_hdr), "Retry-After: %lld\r\n", (long long)wait_s);
+			if (!e.status)
+				e = (struct apierr){ 503, "api_error", "no credential available" };
+			answer_error(&k, &e, retry_hdr[0] ? retry_hdr : NULL);
+			return;
+		}
+		tried[idx] = true;
+		attempts++;
+		t = &cands[idx];
+		c->log_provider = t->cred->prov->name;
+		c->log_cred = t->cred->label;
+		k.to = family_by_id(t->cred->prov->family);
+		k.upstream_stream = k.client_stream || t->cred->prov->stream_only;
+		k.status = 0;
+		k.ok = false;
+		k.any_event = false;
+		k.err = 0;
+		ir_acc_init(&k.acc, &c->req_arena);
+		k.dec = arena_zalloc(&c->req_arena, k.to->dec_size ? k.to->dec_size : 1);
+		k.enc = arena_zalloc(&c->req_arena, k.from->enc_size ? k.from->enc_size : 1);
+		if (!k.dec || !k.enc || k.to->dec_init(k.dec, &x) < 0 || k.from->enc_init(k.enc, &x) < 0) {
+			e = (struct apierr){ 500, "api_error", "out of memory" };
+			answer_error(&k, &e, NULL);
+			return;
+		}
+		r = encode_body(&k, &req, t->upstream_model, &body, &e);
+		if (r < 0) {
+			if (!e.status)
+				e = (struct apierr){ r == -E2BIG ? 413 : 400, NULL, "cannot translate the request" };
+			answer_error(&k, &e, NULL);
+			return;
+		}
+		memset(&pc, 0, sizeof(pc));
+		pc.cred = t->cred;
+		pc.model = t->upstream_model;
+		pc.stream = k.upstream_stream;
+		pc.client_family = from_id;
+		pc.client_req = c->req;
+		pc.action = k.to->id == IR_FAM_GEMINI || k.to->id == IR_FAM_GEMINI_CLI ? gemini_action(&k) : NULL;
+		memset(&u, 0, sizeof(u));
+		u.body = body.p;
+		u.body_len = body.len;
+		u.proxy = t->cred->proxy_url ? t->cred->proxy_url : c->cfg.proxy_url;
+		if (t->cred->prov->prepare(&pc, &u, &c->req_arena, &e) < 0) {
+			answer_error(&k, &e, NULL);
+			return;
+		}
+		r = upstream_perform(c, &c->req_arena, &u, &cb, &res);
+		if (r == -EPIPE || c->client_gone)
+			return; /* nobody to answer */
+		if (r < 0 && k.client_started) {
+			/* Mid-stream failure: the decoder closes what is open and
+			   emits the in-stream error. */
+			if (k.upstream_stream)
+				k.to->decode_end(k.dec, &x, on_event, &k);
+			return;
+		}
+		if (r < 0 && !(r == -ECANCELED && k.ok)) {
+			e = (struct apierr){ 502, "api_error",
+					     arena_printf(&c->req_arena, "upstream unreachable: %s",
+							  res.what ? res.what : "transport error") };
+			o.status = 0;
+			rr_report(&c->cfg, state_dir, req.model, t, &o);
+			if (attempts < max_attempts)
+				continue;
+			answer_error(&k, &e, NULL);
+			return;
+		}
+		if (k.ok) {
+			r = finish_ok(&k, &e);
+			if (r == 0 || k.client_started) {
+				o.status = k.status;
+				rr_report(&c->cfg, state_dir, req.model, t, &o);
+				return;
+			}
+			/* Empty or failed answer before the client saw anything. */
+			o.status = e.status ? e.status : 502;
+			rr_report(&c->cfg, state_dir, req.model, t, &o);
+			if (attempts < max_attempts)
+				continue;
+			answer_error(&k, &e, NULL);
+			return;
+		}
+		/* An upstream error status. */
+		k.to->decode_error(&x, k.status, k.body.p, k.body.len, &e);
+		o.status = k.status;
+		o.retry_after_s = k.retry_after_s >= 0 ? k.retry_after_s
+						      : rr_hint_from_body(k.body.p, k.body.len, (int64_t)time(NULL));
+		o.model_scoped = k.status == 404;
+		rr_report(&c->cfg, state_dir, req.model, t, &o);
+		if (!retryable(k.status))
+			break;
+		if (k.status != 429 && k.status != 401 && attempts >= max_attempts)
+			break;
+	}
+	answer_error(&k, &e, NULL);
+}

@@ -1,0 +1,1637 @@
+/*
+ * gemini.c - Gemini generateContent requests <-> IR, and the family table
+ * (responses, streams and errors are in gemini_resp.c).  Decodes both the
+ * REST camelCase and the proto snake_case spellings; writes camelCase with
+ * tool schemas cleaned for Gemini (schema.c), names sanitised (SPEC §4.3),
+ * ids generated where Gemini has none and results matched by name + order.
+ * Refuses bodies that are not objects and malformed parts (400).
+ */
+#include "translate/gemini.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/json.h"
+#include "core/jsonw.h"
+#include "core/limits.h"
+#include "core/parse.h"
+#include "translate/schema.h"
+
+/* ---- small helpers ------------------------------------------------------ */
+
+/* The member named camel or snake. */
+static int get2(const struct json *j, int obj, const char *camel, const char *snake)
+{
+	int v = json_get(j, obj, camel);
+	return v >= 0 ? v : json_get(j, obj, snake);
+}
+
+static struct ir_str jstr(struct xlate_ctx *c, const struct json *j, int tok)
+{
+	struct ir_str s = IR_STR_NONE;
+	size_t n;
+	char *p;
+
+	if (json_kind(j, tok) != JSON_STRING)
+		return s;
+	p = json_str(j, tok, c->a, &n);
+	if (p) {
+		s.p = p;
+		s.n = n;
+	}
+	return s;
+}
+
+static const char *jcstr(struct xlate_ctx *c, const struct json *j, int tok)
+{
+	return json_kind(j, tok) == JSON_STRING ? json_str(j, tok, c->a, NULL) : NULL;
+}
+
+static struct ir_str jraw(const struct json *j, int tok)
+{
+	struct ir_str s = IR_STR_NONE;
+	if (tok >= 0)
+		s.p = json_text(j, tok, &s.n);
+	return s;
+}
+
+static int nomem(struct apierr *e)
+{
+	return apierr_set(e, -ENOMEM, 500, "api_error", "out of memory");
+}
+
+static int bad(struct xlate_ctx *c, struct apierr *e, const char *msg)
+{
+	return apierr_set(e, -EINVAL, 400, "invalid_request_error", msg);
+}
+
+static bool gemini_fam(enum ir_family f)
+{
+	return f == IR_FAM_GEMINI || f == IR_FAM_GEMINI_CLI;
+}
+
+static bool is_sentinel(struct ir_str s)
+{
+	return ir_str_eq(s, GEMINI_SKIP_SIGNATURE);
+}
+
+/* A part's thoughtSignature, unless absent or the sentinel. */
+static struct ir_str part_sig(struct xlate_ctx *c, const struct json *j, int part)
+{
+	struct ir_str s = jstr(c, j, get2(j, part, "thoughtSignature", "thought_signature"));
+	if (is_sentinel(s) || (s.p && !s.n))
+		return IR_STR_NONE;
+	return s;
+}
+
+/* ---- request decoding --------------------------------------------------- */
+
+struct callrec {
+	const char *id, *name;
+	bool matched;
+};
+
+struct reqdec {
+	struct xlate_ctx *c;
+	const struct json *j;
+	enum ir_family fam;
+	struct ir_request *r;
+	struct apierr *e;
+	struct callrec *calls;
+	size_t ncalls, capcalls;
+};
+
+static int add_call(struct reqdec *d, const char *id, const char *name)
+{
+	if (d->ncalls == d->capcalls) {
+		size_t ncap = d->capcalls ? d->capcalls * 2 : 8;
+		struct callrec *n = arena_realloc(d->c->a, d->calls, d->capcalls * sizeof(*n),
+						  ncap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		d->calls = n;
+		d->capcalls = ncap;
+	}
+	d->calls[d->ncalls].id = id;
+	d->calls[d->ncalls].name = name;
+	d->calls[d->ncalls].matched = false;
+	d->ncalls++;
+	return 0;
+}
+
+/* The call a functionResponse answers: by id, else the first unanswered
+   call of that name, else (no name) the first unanswered call. */
+static struct callrec *match_call(struct reqdec *d, const char *id, const char *name)
+{
+	size_t i;
+
+	if (id && *id)
+		for (i = 0; i < d->ncalls; i++)
+			if (strcmp(d->calls[i].id, id) == 0)
+				return &d->calls[i];
+	for (i = 0; i < d->ncalls; i++)
+		if (!d->calls[i].matched && name && *name && strcmp(d->calls[i].name, name) == 0)
+			return &d->calls[i];
+	if (!name || !*name)
+		for (i = 0; i < d->ncalls; i++)
+			if (!d->calls[i].matched)
+				return &d->calls[i];
+	return NULL;
+}
+
+static enum ir_part_kind media_kind(const char *mime)
+{
+	return mime && strncmp(mime, "image/", 6) == 0 ? IR_PART_IMAGE : IR_PART_FILE;
+}
+
+/* Text of a functionResponse.response that is just {"output": "..."}. */
+static int result_text(struct reqdec *d, int resp, struct ir_part *p)
+{
+	const struct json *j = d->j;
+	int k = json_first(j, resp);
+	struct ir_part *t;
+
+	if (json_kind(j, resp) != JSON_OBJECT || json_size(j, resp) != 1 ||
+	    json_kind(j, k + 1) != JSON_STRING)
+		return 0;
+	if (!json_streq(j, k, "output") && !json_streq(j, k, "result") &&
+	    !json_streq(j, k, "error"))
+		return 0;
+	t = ir_add_result_part(d->c->a, p, IR_PART_TEXT);
+	if (!t)
+		return -ENOMEM;
+	t->text = jstr(d->c, j, k + 1);
+	if (!t->text.p)
+		return -ENOMEM;
+	p->is_error = json_streq(j, k, "error");
+	return 0;
+}
+
+static int decode_media(struct reqdec *d, int obj, bool file, struct ir_message *m,
+			struct ir_part *into_result)
+{
+	const struct json *j = d->j;
+	const char *mime = jcstr(d->c, j, get2(j, obj, "mimeType", "mime_type"));
+	struct ir_part *p;
+
+	if (file) {
+		const char *uri = jcstr(d->c, j, get2(j, obj, "fileUri", "file_uri"));
+		if (!uri || !*uri)
+			return bad(d->c, d->e, "fileData.fileUri missing");
+		p = into_result ? ir_add_result_part(d->c->a, into_result, media_kind(mime))
+				: ir_add_part(d->c->a, m, media_kind(mime));
+		if (!p)
+			return nomem(d->e);
+		p->mime = mime;
+		p->url = uri;
+		return 0;
+	}
+	p = into_result ? ir_add_result_part(d->c->a, into_result, media_kind(mime))
+			: ir_add_part(d->c->a, m, media_kind(mime));
+	if (!p)
+		return nomem(d->e);
+	p->mime = mime ? mime : "application/octet-stream";
+	p->data = jstr(d->c, j, json_get(j, obj, "data"));
+	if (!p->data.p)
+		return bad(d->c, d->e, "inlineData.data missing");
+	return 0;
+}
+
+static int decode_response_part(struct reqdec *d, int fr, struct ir_message *m)
+{
+	const struct json *j = d->j;
+	const char *name = jcstr(d->c, j, json_get(j, fr, "name"));
+	const char *id = jcstr(d->c, j, json_get(j, fr, "id"));
+	int resp = json_get(j, fr, "response"), sub, r;
+	struct callrec *call = match_call(d, id, name);
+	struct ir_part *p;
+
+	if (!call) {
+		/* A result for a call this request never made: keep it as text. */
+		struct buf b;
+		struct ir_str raw = gemini_compact(d->c->a, j, fr);
+		if (!raw.p)
+			return nomem(d->e);
+		buf_init(&b, d->c->a, LIMIT_BODY_BYTES);
+		buf_adds(&b, "functionResponse: ");
+		buf_add(&b, raw.p, raw.n);
+		if (b.err)
+			return nomem(d->e);
+		p = ir_add_part(d->c->a, m, IR_PART_TEXT);
+		if (!p)
+			return nomem(d->e);
+		p->text.p = b.p;
+		p->text.n = b.len;
+		return 0;
+	}
+	call->matched = true;
+	p = ir_add_part(d->c->a, m, IR_PART_TOOL_RESULT);
+	if (!p)
+		return nomem(d->e);
+	p->call_id = call->id;
+	p->name = name && *name ? name : call->name;
+	if (resp >= 0) {
+		p->result_json = gemini_compact(d->c->a, j, resp);
+		if (!p->result_json.p)
+			return nomem(d->e);
+		if (result_text(d, resp, p) < 0)
+			return nomem(d->e);
+	}
+	/* Gemini 3 multimodal function responses: parts of inline data. */
+	sub = json_get(j, fr, "parts");
+	for (sub = json_first(j, sub); sub >= 0; sub = json_after(j, sub)) {
+		int media = get2(j, sub, "inlineData", "inline_data");
+		int fd = get2(j, sub, "fileData", "file_data");
+		if (media >= 0 && (r = decode_media(d, media, false, m, p)) < 0)
+			return r;
+		if (fd >= 0 && (r = decode_media(d, fd, true, m, p)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int decode_call_part(struct reqdec *d, int fc, int part, struct ir_message *m)
+{
+	const struct json *j = d->j;
+	const char *name = jcstr(d->c, j, json_get(j, fc, "name"));
+	const char *id = jcstr(d->c, j, json_get(j, fc, "id"));
+	int args = json_get(j, fc, "args");
+	struct ir_part *p;
+
+	if (!name || !*name)
+		return bad(d->c, d->e, "functionCall.name missing");
+	if (!id || !*id)
+		id = xlate_id(d->c, "call_", 24);
+	if (!id)
+		return nomem(d->e);
+	p = ir_add_part(d->c->a, m, IR_PART_TOOL_CALL);
+	if (!p || add_call(d, id, name) < 0)
+		return nomem(d->e);
+	p->call_id = id;
+	p->name = name;
+	if (args >= 0 && json_kind(j, args) != JSON_NULL) {
+		p->args = gemini_compact(d->c->a, j, args);
+		if (!p->args.p)
+			return nomem(d->e);
+	}
+	p->signature = part_sig(d->c, j, part);
+	if (p->signature.p)
+		p->sig_family = d->fam;
+	return 0;
+}
+
+/* Executable code and its result (code execution tool) become text. */
+static int decode_code_part(struct reqdec *d, int code, int result, struct ir_message *m)
+{
+	const struct json *j = d->j;
+	struct ir_part *p = ir_add_part(d->c->a, m, IR_PART_TEXT);
+	struct buf b;
+
+	if (!p)
+		return nomem(d->e);
+	buf_init(&b, d->c->a, LIMIT_BODY_BYTES);
+	if (code >= 0) {
+		struct ir_str lang = jstr(d->c, j, json_get(j, code, "language"));
+		struct ir_str src = jstr(d->c, j, json_get(j, code, "code"));
+		buf_adds(&b, "```");
+		if (lang.p && !strn_caseeq(lang.p, lang.n, "language_unspecified"))
+			buf_add(&b, lang.p, lang.n);
+		buf_adds(&b, "\n");
+		if (src.p)
+			buf_add(&b, src.p, src.n);
+		buf_adds(&b, "\n```");
+	} else {
+		struct ir_str out = jstr(d->c, j, json_get(j, result, "output"));
+		if (out.p)
+			buf_add(&b, out.p, out.n);
+	}
+	if (b.err)
+		return nomem(d->e);
+	p->text.p = b.p;
+	p->text.n = b.len;
+	return 0;
+}
+
+/* The message for a part of role `want` within one content: the current one
+   if it has that role, else a new one (a content mixing calls and results
+   is split). */
+static struct ir_message *msg_for(struct reqdec *d, struct ir_message **cur, enum ir_role want)
+{
+	if (*cur && (*cur)->role == want)
+		return *cur;
+	*cur = ir_add_message(d->c->a, d->r, want);
+	return *cur;
+}
+
+static int decode_content(struct reqdec *d, int content)
+{
+	const struct json *j = d->j;
+	int role_tok = json_get(j, content, "role"), parts, part, r;
+	enum ir_role role = IR_ROLE_USER;
+	struct ir_message *m = NULL;
+
+	if (json_kind(j, content) != JSON_OBJECT)
+		return bad(d->c, d->e, "contents[] entries must be objects");
+	if (json_streq(j, role_tok, "model") || json_streq(j, role_tok, "assistant"))
+		role = IR_ROLE_ASSISTANT;
+	parts = json_get(j, content, "parts");
+	if (parts >= 0 && json_kind(j, parts) != JSON_ARRAY)
+		return bad(d->c, d->e, "contents[].parts must be an array");
+	for (part = json_first(j, parts); part >= 0; part = json_after(j, part)) {
+		int text = json_get(j, part, "text");
+		int fc = get2(j, part, "functionCall", "function_call");
+		int fr = get2(j, part, "functionResponse", "function_response");
+		int media = get2(j, part, "inlineData", "inline_data");
+		int fd = get2(j, part, "fileData", "file_data");
+		int code = get2(j, part, "executableCode", "executable_code");
+		int cres = get2(j, part, "codeExecutionResult", "code_execution_result");
+		struct ir_part *p;
+
+		if (json_kind(j, part) != JSON_OBJECT)
+			return bad(d->c, d->e, "contents[].parts[] entries must be objects");
+		if (fc >= 0) {
+			if (!msg_for(d, &m, IR_ROLE_ASSISTANT))
+				return nomem(d->e);
+			if ((r = decode_call_part(d, fc, part, m)) < 0)
+				return r;
+		} else if (fr >= 0) {
+			if (!msg_for(d, &m, IR_ROLE_USER))
+				return nomem(d->e);
+			if ((r = decode_response_part(d, fr, m)) < 0)
+				return r;
+		} else if (text >= 0) {
+			bool thought = json_truthy(j, json_get(j, part, "thought")) &&
+				       role == IR_ROLE_ASSISTANT;
+			struct ir_str sig = part_sig(d->c, j, part);
+
+			if (json_kind(j, text) != JSON_STRING)
+				return bad(d->c, d->e, "parts[].text must be a string");
+			if (!msg_for(d, &m, role))
+				return nomem(d->e);
+			p = ir_add_part(d->c->a, m, thought ? IR_PART_THINKING : IR_PART_TEXT);
+			if (!p)
+				return nomem(d->e);
+			p->text = jstr(d->c, j, text);
+			if (!p->text.p)
+				return nomem(d->e);
+			if (sig.p && role == IR_ROLE_ASSISTANT) {
+				p->signature = sig;
+				p->sig_family = d->fam;
+			}
+		} else if (media >= 0 || fd >= 0) {
+			if (!msg_for(d, &m, role))
+				return nomem(d->e);
+			if ((r = decode_media(d, media >= 0 ? media : fd, media < 0, m, NULL)) < 0)
+				return r;
+			if (role == IR_ROLE_ASSISTANT) {
+				p = &m->parts[m->nparts - 1];
+				p->signature = part_sig(d->c, j, part);
+				if (p->signature.p)
+					p->sig_family = d->fam;
+			}
+		} else if (code >= 0 || cres >= 0) {
+			if (!msg_for(d, &m, role))
+				return nomem(d->e);
+			if ((r = decode_code_part(d, code, cres, m)) < 0)
+				return r;
+		}
+		/* anything else (videoMetadata alone, unknown part kinds) is skipped */
+	}
+	return 0;
+}
+
+static struct ir_str member_object(struct xlate_ctx *c, const struct json *j, int k,
+				   const char *key);
+
+static int decode_decl(struct reqdec *d, int decl)
+{
+	const struct json *j = d->j;
+	struct ir_tool *t;
+	int params = json_get(j, decl, "parametersJsonSchema");
+	const char *sch;
+	size_t n;
+
+	if (params < 0)
+		params = json_get(j, decl, "parameters_json_schema");
+	if (params < 0)
+		params = json_get(j, decl, "parameters");
+	t = ir_add_tool(d->c->a, d->r, IR_TOOL_FUNCTION);
+	if (!t)
+		return nomem(d->e);
+	t->name = jcstr(d->c, j, json_get(j, decl, "name"));
+	if (!t->name || !*t->name)
+		return bad(d->c, d->e, "functionDeclarations[].name missing");
+	t->description = jstr(d->c, j, json_get(j, decl, "description"));
+	if (params >= 0 && json_kind(j, params) == JSON_OBJECT) {
+		struct ir_str raw = jraw(j, params);
+		int r = schema_rewrite(d->c->a, raw.p, raw.n, SCHEMA_STANDARD, 0, &sch, &n);
+		if (r < 0)
+			return r == -ENOMEM ? nomem(d->e) : bad(d->c, d->e, "bad parameters schema");
+		t->parameters.p = sch;
+		t->parameters.n = n;
+	}
+	t->raw = jraw(j, decl);
+	t->raw_family = d->fam;
+	return 0;
+}
+
+static int decode_tools(struct reqdec *d, int tools)
+{
+	const struct json *j = d->j;
+	int tool, k, r;
+
+	if (tools < 0)
+		return 0;
+	if (json_kind(j, tools) != JSON_ARRAY)
+		return bad(d->c, d->e, "tools must be an array");
+	for (tool = json_first(j, tools); tool >= 0; tool = json_after(j, tool)) {
+		if (json_kind(j, tool) != JSON_OBJECT)
+			return bad(d->c, d->e, "tools[] entries must be objects");
+		for (k = json_first(j, tool); k >= 0; k = json_after(j, k)) {
+			struct ir_tool *t;
+
+			if (json_streq(j, k, "functionDeclarations") ||
+			    json_streq(j, k, "function_declarations")) {
+				int decl;
+				if (json_kind(j, k + 1) != JSON_ARRAY)
+					return bad(d->c, d->e, "functionDeclarations must be an array");
+				for (decl = json_first(j, k + 1); decl >= 0; decl = json_after(j, decl))
+					if ((r = decode_decl(d, decl)) < 0)
+						return r;
+				continue;
+			}
+			/* A built-in tool (googleSearch, codeExecution, urlContext, ...). */
+			t = ir_add_tool(d->c->a, d->r, IR_TOOL_BUILTIN);
+			if (!t)
+				return nomem(d->e);
+			t->type = json_str(j, k, d->c->a, NULL);
+			t->raw = member_object(d->c, j, k, NULL);
+			if (!t->type || !t->raw.p)
+				return nomem(d->e);
+			t->raw_family = d->fam;
+		}
+	}
+	return 0;
+}
+
+static int decode_tool_config(struct reqdec *d, int tc)
+{
+	const struct json *j = d->j;
+	int fcc = get2(j, tc, "functionCallingConfig", "function_calling_config");
+	int mode = json_get(j, fcc, "mode");
+	int names = get2(j, fcc, "allowedFunctionNames", "allowed_function_names");
+	struct ir_tool_choice *ch = &d->r->tool_choice;
+
+	if (mode < 0)
+		return 0;
+	if (json_streq(j, mode, "NONE")) {
+		ch->kind = IR_TC_NONE;
+	} else if (json_streq(j, mode, "ANY")) {
+		ch->kind = IR_TC_REQUIRED;
+		if (json_kind(j, names) == JSON_ARRAY && json_size(j, names) == 1) {
+			ch->kind = IR_TC_TOOL;
+			ch->name = jcstr(d->c, j, json_first(j, names));
+			if (!ch->name || !*ch->name)
+				ch->kind = IR_TC_REQUIRED;
+		}
+	} else if (json_streq(j, mode, "AUTO") || json_streq(j, mode, "VALIDATED")) {
+		ch->kind = IR_TC_AUTO;
+	}
+	return 0;
+}
+
+static bool num(const struct json *j, int tok, double *ret)
+{
+	return tok >= 0 && json_double(j, tok, ret) == 0;
+}
+
+static bool inum(const struct json *j, int tok, int64_t *ret)
+{
+	double d;
+
+	if (tok < 0)
+		return false;
+	if (json_int(j, tok, ret) == 0)
+		return true;
+	if (json_double(j, tok, &d) == 0 && d >= -9e15 && d <= 9e15) {
+		*ret = (int64_t)d;
+		return true;
+	}
+	return false;
+}
+
+static char *lower_dup(struct arena *a, const char *s)
+{
+	char *r = arena_strdup(a, s);
+	size_t i;
+
+	for (i = 0; r && r[i]; i++)
+		if (r[i] >= 'A' && r[i] <= 'Z')
+			r[i] = (char)(r[i] - 'A' + 'a');
+	return r;
+}
+
+/* {"<key>": <value>} for the object member whose key token is k (key:
+   its name as written, or NULL for the one it has). */
+static struct ir_str member_object(struct xlate_ctx *c, const struct json *j, int k,
+				   const char *key)
+{
+	struct ir_str r = IR_STR_NONE, v;
+	struct buf b;
+	struct jsonw w;
+	size_t n = key ? strlen(key) : 0;
+
+	if (!key)
+		key = json_str(j, k, c->a, &n);
+	if (!key)
+		return r;
+	buf_init(&b, c->a, LIMIT_BODY_BYTES);
+	jw_init(&w, &b);
+	jw_obj(&w);
+	jw_keyn(&w, key, n);
+	v = jraw(j, k + 1);
+	jw_raw(&w, v.p, v.n);
+	jw_end(&w);
+	if (jw_error(&w))
+		return r;
+	r.p = b.p;
+	r.n = b.len;
+	return r;
+}
+
+static int decode_gen(struct reqdec *d, int gc)
+{
+	const struct json *j = d->j;
+	struct ir_request *r = d->r;
+	struct ir_gen *g = &r->gen;
+	int stops, s, mime, schema, tc;
+	bool openapi = false;
+
+	if (gc < 0)
+		return 0;
+	if (json_kind(j, gc) != JSON_OBJECT)
+		return bad(d->c, d->e, "generationConfig must be an object");
+	g->has_temperature = num(j, json_get(j, gc, "temperature"), &g->temperature);
+	g->has_top_p = num(j, get2(j, gc, "topP", "top_p"), &g->top_p);
+	g->has_top_k = inum(j, get2(j, gc, "topK", "top_k"), &g->top_k);
+	g->has_max_tokens = inum(j, get2(j, gc, "maxOutputTokens", "max_output_tokens"),
+				 &g->max_tokens);
+	g->has_n = inum(j, get2(j, gc, "candidateCount", "candidate_count"), &g->n);
+	g->has_seed = inum(j, json_get(j, gc, "seed"), &g->seed);
+	g->has_presence_penalty = num(j, get2(j, gc, "presencePenalty", "presence_penalty"),
+				      &g->presence_penalty);
+	g->has_frequency_penalty = num(j, get2(j, gc, "frequencyPenalty", "frequency_penalty"),
+				       &g->frequency_penalty);
+	stops = get2(j, gc, "stopSequences", "stop_sequences");
+	for (s = json_first(j, stops); s >= 0; s = json_after(j, s)) {
+		struct ir_str v = jstr(d->c, j, s);
+		if (v.p && ir_add_stop(d->c->a, r, v.p, v.n) < 0)
+			return nomem(d->e);
+	}
+	mime = get2(j, gc, "responseMimeType", "response_mime_type");
+	schema = get2(j, gc, "responseJsonSchema", "response_json_schema");
+	if (schema < 0) {
+		schema = get2(j, gc, "responseSchema", "response_schema");
+		openapi = true;
+	}
+	if (json_streq(j, mime, "application/json")) {
+		r->format.kind = IR_FMT_JSON_OBJECT;
+		if (json_kind(j, schema) == JSON_OBJECT) {
+			struct ir_str raw = jraw(j, schema);
+			const char *out;
+			size_t n;
+			int rc = schema_rewrite(d->c->a, raw.p, raw.n, SCHEMA_STANDARD, 0, &out, &n);
+			if (rc < 0)
+				return nomem(d->e);
+			r->format.kind = IR_FMT_JSON_SCHEMA;
+			r->format.schema.p = out;
+			r->format.schema.n = n;
+			r->format.raw = member_object(d->c, j, schema - 1, openapi ? "responseSchema"
+									     : "responseJsonSchema");
+			if (!r->format.raw.p)
+				return nomem(d->e);
+			r->format.raw_family = d->fam;
+		}
+	} else if (json_streq(j, mime, "text/plain")) {
+		r->format.kind = IR_FMT_TEXT;
+	}
+	tc = get2(j, gc, "thinkingConfig", "thinking_config");
+	if (tc >= 0) {
+		struct ir_reasoning *re = &r->reasoning;
+		int64_t budget;
+		const char *level = jcstr(d->c, j, get2(j, tc, "thinkingLevel", "thinking_level"));
+		int inc = get2(j, tc, "includeThoughts", "include_thoughts");
+
+		if (inum(j, get2(j, tc, "thinkingBudget", "thinking_budget"), &budget)) {
+			re->has_budget = true;
+			re->budget = budget;
+			re->mode = budget == 0 ? IR_THINK_DISABLED
+				 : budget < 0 ? IR_THINK_ADAPTIVE : IR_THINK_ENABLED;
+		}
+		if (level && *level && !strn_caseeq(level, strlen(level), "THINKING_LEVEL_UNSPECIFIED")) {
+			re->effort = lower_dup(d->c->a, level);
+			if (!re->effort)
+				return nomem(d->e);
+			if (re->mode == IR_THINK_UNSET)
+				re->mode = IR_THINK_ENABLED;
+		}
+		if (json_kind(j, inc) == JSON_TRUE || json_kind(j, inc) == JSON_FALSE)
+			re->include_thoughts = json_truthy(j, inc);
+	}
+	return 0;
+}
+
+int gemini_decode_req(struct xlate_ctx *c, const struct json *j, int obj, enum ir_family fam,
+		      struct ir_request *r, struct apierr *e)
+{
+	struct reqdec d = { .c = c, .j = j, .fam = fam, .r = r, .e = e };
+	int sys, contents, content, part, rc, safety;
+
+	if (json_kind(j, obj) != JSON_OBJECT)
+		return bad(c, e, "request body must be a JSON object");
+	r->family = fam;
+	r->parallel_tool_calls = -1;
+	r->reasoning.include_thoughts = -1;
+	r->format.strict = -1;
+
+	sys = get2(j, obj, "systemInstruction", "system_instruction");
+	if (json_kind(j, sys) == JSON_STRING) {
+		struct ir_part *p = ir_add_system(c->a, r);
+		if (!p)
+			return nomem(e);
+		p->text = jstr(c, j, sys);
+	} else if (json_kind(j, sys) == JSON_OBJECT) {
+		int parts = json_get(j, sys, "parts");
+		for (part = json_first(j, parts); part >= 0; part = json_after(j, part)) {
+			int text = json_get(j, part, "text");
+			struct ir_part *p;
+			if (json_kind(j, text) != JSON_STRING)
+				continue;
+			p = ir_add_system(c->a, r);
+			if (!p)
+				return nomem(e);
+			p->text = jstr(c, j, text);
+			if (!p->text.p)
+				return nomem(e);
+		}
+	}
+	contents = json_get(j, obj, "contents");
+	if (contents >= 0 && json_kind(j, contents) != JSON_ARRAY)
+		return bad(c, e, "contents must be an array");
+	for (content = json_first(j, contents); content >= 0; content = json_after(j, content))
+		if ((rc = decode_content(&d, content)) < 0)
+			return rc;
+	if ((rc = decode_tools(&d, json_get(j, obj, "tools"))) < 0)
+		return rc;
+	if ((rc = decode_tool_config(&d, get2(j, obj, "toolConfig", "tool_config"))) < 0)
+		return rc;
+	if ((rc = decode_gen(&d, get2(j, obj, "generationConfig", "generation_config"))) < 0)
+		return rc;
+	safety = get2(j, obj, "safetySettings", "safety_settings");
+	if (json_kind(j, safety) == JSON_ARRAY)
+		r->safety = jraw(j, safety);
+	return 0;
+}
+
+/* ---- request encoding --------------------------------------------------- */
+
+static bool name_char_ok(char ch, bool first)
+{
+	if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_')
+		return true;
+	if (first)
+		return false;
+	return (ch >= '0' && ch <= '9') || ch == '.' || ch == ':' || ch == '-';
+}
+
+/*
+ * The function name sent to Gemini: [A-Za-z_][A-Za-z0-9_.:-]{0,63}.  A name
+ * that needs changing is recorded in the ctx so responses map it back.
+ */
+static const char *sent_name(struct xlate_ctx *c, const char *name)
+{
+	const char *s;
+	char *out;
+	size_t i, n, k = 0;
+
+	if (!name || !*name)
+		return "unnamed_function";
+	s = xlate_name_sent(c, name);
+	if (s != name)
+		return s;
+	n = strlen(name);
+	for (i = 0; i < n && name_char_ok(name[i], i == 0); i++)
+		;
+	if (i == n && n <= 64)
+		return name;
+	out = arena_alloc(c->a, 65);
+	if (!out)
+		return NULL;
+	if (!name_char_ok(name[0], true))
+		out[k++] = '_';
+	for (i = 0; i < n && k < 64; i++)
+		out[k++] = name_char_ok(name[i], false) ? name[i] : '_';
+	out[k] = 0;
+	if (xlate_name_add(c, name, out) < 0)
+		return NULL;
+	return out;
+}
+
+struct reqenc {
+	struct xlate_ctx *c;
+	const struct ir_request *r;
+	enum ir_family fam;
+	struct jsonw *w;
+	int err;
+};
+
+static bool sig_ok(const struct reqenc *x, const struct ir_part *p)
+{
+	return p->signature.p && p->signature.n && ir_sig_ok(p->sig_family, x->fam);
+}
+
+static void w_str(struct jsonw *w, struct ir_str s)
+{
+	jw_str(w, s.p ? s.p : "", s.n);
+}
+
+static void w_kstr(struct jsonw *w, const char *key, struct ir_str s)
+{
+	jw_key(w, key);
+	w_str(w, s);
+}
+
+static const char *guess_mime(const char *url, bool image)
+{
+	static const struct {
+		const char *ext, *mime;
+	} map[] = {
+		{ ".png", "image/png" },   { ".jpg", "image/jpeg" }, { ".jpeg", "image/jpeg" },
+		{ ".gif", "image/gif" },   { ".webp", "image/webp" }, { ".pdf", "application/pdf" },
+		{ ".txt", "text/plain" },  { ".mp3", "audio/mpeg" }, { ".wav", "audio/wav" },
+		{ ".mp4", "video/mp4" },
+	};
+	size_t i, n = strlen(url), q;
+
+	for (q = 0; q < n && url[q] != '?' && url[q] != '#'; q++)
+		;
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		size_t el = strlen(map[i].ext);
+		if (q >= el && strn_caseeq(url + q - el, el, map[i].ext))
+			return map[i].mime;
+	}
+	return image ? "image/jpeg" : "application/octet-stream";
+}
+
+/* Will this part produce a Gemini part? */
+static bool part_emits(const struct reqenc *x, const struct ir_part *p)
+{
+	switch (p->kind) {
+	case IR_PART_TEXT:
+		return p->text.n || sig_ok(x, p);
+	case IR_PART_THINKING:
+		/* Thoughts go back only with a Gemini signature, or unsigned
+		   when a Gemini client sent them (a thought summary). */
+		return sig_ok(x, p) || (!p->signature.p && p->text.n && gemini_fam(x->r->family));
+	case IR_PART_REDACTED_THINKING:
+		return false;
+	case IR_PART_IMAGE:
+	case IR_PART_FILE:
+		return p->data.p || p->url || (p->kind == IR_PART_FILE && p->text.p);
+	case IR_PART_TOOL_CALL:
+	case IR_PART_TOOL_RESULT:
+		return true;
+	}
+	return false;
+}
+
+static void write_media(struct reqenc *x, const struct ir_part *p, bool model_role)
+{
+	struct jsonw *w = x->w;
+
+	if (!p->data.p && !p->url) {
+		jw_obj(w);
+		w_kstr(w, "text", p->text);
+		jw_end(w);
+		return;
+	}
+	jw_obj(w);
+	if (p->data.p) {
+		jw_key(w, "inlineData");
+		jw_obj(w);
+		jw_kstr(w, "mimeType", p->mime ? p->mime : "application/octet-stream");
+		w_kstr(w, "data", p->data);
+		jw_end(w);
+	} else {
+		jw_key(w, "fileData");
+		jw_obj(w);
+		jw_kstr(w, "mimeType", p->mime ? p->mime : guess_mime(p->url, p->kind == IR_PART_IMAGE));
+		jw_kstr(w, "fileUri", p->url);
+		jw_end(w);
+	}
+	if (model_role) {
+		jw_key(w, "thoughtSignature");
+		if (sig_ok(x, p))
+			w_str(w, p->signature);
+		else
+			jw_cstr(w, GEMINI_SKIP_SIGNATURE);
+	}
+	jw_end(w);
+}
+
+/* functionResponse.response: the structured result when there is one, else
+   {"output": text} ({"error": text} for failures). */
+static void write_result_response(struct reqenc *x, const struct ir_part *p)
+{
+	struct jsonw *w = x->w;
+	struct json j;
+	size_t i;
+	bool first = true;
+
+	if (p->result_json.p && json_parse(&j, x->c->a, p->result_json.p, p->result_json.n) == 0) {
+		if (json_kind(&j, 0) == JSON_OBJECT) {
+			jw_raw(w, p->result_json.p, p->result_json.n);
+			return;
+		}
+		jw_obj(w);
+		jw_key(w, p->is_error ? "error" : "output");
+		jw_raw(w, p->result_json.p, p->result_json.n);
+		jw_end(w);
+		return;
+	}
+	jw_obj(w);
+	jw_key(w, p->is_error ? "error" : "output");
+	{
+		struct buf b;
+		buf_init(&b, x->c->a, LIMIT_BODY_BYTES);
+		for (i = 0; i < p->ncontent; i++) {
+			const struct ir_part *q = &p->content[i];
+			if (q->kind != IR_PART_TEXT && !(q->kind == IR_PART_FILE && q->text.p))
+				continue;
+			if (!first)
+				buf_adds(&b, "\n");
+			buf_add(&b, q->text.p ? q->text.p : "", q->text.n);
+			first = false;
+		}
+		if (b.err && !x->err)
+			x->err = b.err;
+		jw_str(w, b.p, b.len);
+	}
+	jw_end(w);
+}
+
+static void write_part(struct reqenc *x, const struct ir_part *p, bool model_role,
+		       bool *first_call)
+{
+	struct jsonw *w = x->w;
+	const char *name;
+	size_t i;
+
+	switch (p->kind) {
+	case IR_PART_TEXT:
+		jw_obj(w);
+		w_kstr(w, "text", p->text);
+		if (sig_ok(x, p) && model_role)
+			w_kstr(w, "thoughtSignature", p->signature);
+		jw_end(w);
+		return;
+	case IR_PART_THINKING:
+		jw_obj(w);
+		w_kstr(w, "text", p->text);
+		jw_kbool(w, "thought", true);
+		if (sig_ok(x, p))
+			w_kstr(w, "thoughtSignature", p->signature);
+		jw_end(w);
+		return;
+	case IR_PART_IMAGE:
+	case IR_PART_FILE:
+		write_media(x, p, model_role);
+		return;
+	case IR_PART_TOOL_CALL:
+		name = sent_name(x->c, p->name);
+		if (!name) {
+			x->err = -ENOMEM;
+			return;
+		}
+		jw_obj(w);
+		jw_key(w, "functionCall");
+		jw_obj(w);
+		jw_kstr(w, "id", p->call_id);
+		jw_kstr(w, "name", name);
+		jw_key(w, "args");
+		if (p->custom) {
+			jw_obj(w);
+			w_kstr(w, "input", p->text);
+			jw_end(w);
+		} else {
+			struct ir_str a = ir_args_object(x->c->a, p);
+			jw_raw(w, a.p, a.n);
+		}
+		jw_end(w);
+		if (sig_ok(x, p)) {
+			w_kstr(w, "thoughtSignature", p->signature);
+		} else if (*first_call) {
+			/* Gemini 3 validates the first call of a turn (SPEC §4.3). */
+			jw_kstr(w, "thoughtSignature", GEMINI_SKIP_SIGNATURE);
+		}
+		*first_call = false;
+		jw_end(w);
+		return;
+	case IR_PART_TOOL_RESULT:
+		name = p->name ? p->name : ir_call_name(x->r, p->call_id);
+		name = sent_name(x->c, name ? name : p->call_id);
+		if (!name) {
+			x->err = -ENOMEM;
+			return;
+		}
+		jw_obj(w);
+		jw_key(w, "functionResponse");
+		jw_obj(w);
+		jw_kstr(w, "id", p->call_id);
+		jw_kstr(w, "name", name);
+		jw_key(w, "response");
+		write_result_response(x, p);
+		jw_end(w);
+		jw_end(w);
+		/* Images of the result follow as parts of the same turn. */
+		for (i = 0; i < p->ncontent; i++) {
+			const struct ir_part *q = &p->content[i];
+			if ((q->kind == IR_PART_IMAGE || q->kind == IR_PART_FILE) &&
+			    (q->data.p || q->url))
+				write_media(x, q, false);
+		}
+		return;
+	case IR_PART_REDACTED_THINKING:
+		return;
+	}
+}
+
+/* One user turn of texts (mid-conversation system messages). */
+static void write_texts(struct reqenc *x, struct ir_str *texts, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		jw_obj(x->w);
+		w_kstr(x->w, "text", texts[i]);
+		jw_end(x->w);
+	}
+}
+
+static bool has_result(const struct ir_message *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nparts; i++)
+		if (m->parts[i].kind == IR_PART_TOOL_RESULT)
+			return true;
+	return false;
+}
+
+static void write_contents(struct reqenc *x)
+{
+	const struct ir_request *r = x->r;
+	struct jsonw *w = x->w;
+	struct ir_str *pending;
+	size_t npending = 0, i, k, written = 0;
+
+	pending = arena_alloc(x->c->a, (r->nmessages + 1) * sizeof(*pending) * 4 + 1);
+	if (!pending) {
+		x->err = -ENOMEM;
+		return;
+	}
+	jw_key(w, "contents");
+	jw_arr(w);
+	for (i = 0; i <= r->nmessages; i++) {
+		const struct ir_message *m = i < r->nmessages ? &r->messages[i] : NULL;
+		bool model = m && m->role == IR_ROLE_ASSISTANT, any = false, first_call = true;
+		bool results;
+
+		if (m && m->role == IR_ROLE_SYSTEM) {
+			/* Gemini has no system turns: they become user text, joined
+			   to the next user turn when there is one. */
+			struct ir_str *grown;
+			for (k = 0; k < m->nparts; k++) {
+				if (m->parts[k].kind != IR_PART_TEXT || !m->parts[k].text.n)
+					continue;
+				if (npending >= (r->nmessages + 1) * 4) {
+					grown = arena_realloc(x->c->a, pending, npending * sizeof(*pending),
+							      npending * 2 * sizeof(*pending));
+					if (!grown) {
+						x->err = -ENOMEM;
+						return;
+					}
+					pending = grown;
+				}
+				pending[npending++] = m->parts[k].text;
+			}
+			continue;
+		}
+		if (npending && (!m || model)) {
+			jw_obj(w);
+			jw_kstr(w, "role", "user");
+			jw_key(w, "parts");
+			jw_arr(w);
+			write_texts(x, pending, npending);
+			jw_end(w);
+			jw_end(w);
+			npending = 0;
+			written++;
+		}
+		if (!m)
+			break;
+		for (k = 0; k < m->nparts; k++)
+			any |= part_emits(x, &m->parts[k]);
+		if (!any && !npending)
+			continue;
+		results = has_result(m);
+		jw_obj(w);
+		jw_kstr(w, "role", model ? "model" : "user");
+		jw_key(w, "parts");
+		jw_arr(w);
+		if (npending && !results)
+			write_texts(x, pending, npending);
+		for (k = 0; k < m->nparts; k++)
+			if (part_emits(x, &m->parts[k]))
+				write_part(x, &m->parts[k], model, &first_call);
+		if (npending && results)
+			write_texts(x, pending, npending);
+		npending = 0;
+		jw_end(w);
+		jw_end(w);
+		written++;
+	}
+	if (!written) {
+		/* Gemini needs at least one turn with a non-empty part. */
+		jw_obj(w);
+		jw_kstr(w, "role", "user");
+		jw_key(w, "parts");
+		jw_arr(w);
+		jw_obj(w);
+		jw_kstr(w, "text", " ");
+		jw_end(w);
+		jw_end(w);
+		jw_end(w);
+	}
+	jw_end(w);
+}
+
+/* Claude Code's billing line is for Anthropic only (as for Codex, SPEC §4.2). */
+static bool keep_system(const struct ir_request *r, const struct ir_part *p)
+{
+	static const char billing[] = "x-anthropic-billing-header:";
+
+	if (!p->text.n)
+		return false;
+	return !(r->family == IR_FAM_CLAUDE && p->text.n >= sizeof(billing) - 1 &&
+		 memcmp(p->text.p, billing, sizeof(billing) - 1) == 0);
+}
+
+static void write_system(struct reqenc *x)
+{
+	const struct ir_request *r = x->r;
+	struct jsonw *w = x->w;
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nsystem; i++)
+		n += keep_system(r, &r->system[i]);
+	if (!n)
+		return;
+	jw_key(w, "systemInstruction");
+	jw_obj(w);
+	jw_kstr(w, "role", "user");
+	jw_key(w, "parts");
+	jw_arr(w);
+	for (i = 0; i < r->nsystem; i++) {
+		if (!keep_system(r, &r->system[i]))
+			continue;
+		jw_obj(w);
+		w_kstr(w, "text", r->system[i].text);
+		jw_end(w);
+	}
+	jw_end(w);
+	jw_end(w);
+}
+
+/* The Gemini built-in for another family's built-in tool type, or NULL. */
+static const char *builtin_for(const char *type)
+{
+	if (!type)
+		return NULL;
+	if (strncmp(type, "web_search", 10) == 0 || strcmp(type, "google_search") == 0 ||
+	    strcmp(type, "googleSearch") == 0)
+		return "googleSearch";
+	if (strncmp(type, "code_execution", 14) == 0 || strcmp(type, "codeExecution") == 0)
+		return "codeExecution";
+	if (strcmp(type, "url_context") == 0 || strcmp(type, "urlContext") == 0)
+		return "urlContext";
+	return NULL;
+}
+
+/*
+ * A built-in tool goes to Gemini when a Gemini client asked for it, or when
+ * it maps to a Gemini built-in and there are no function declarations
+ * (Gemini 2.x refuses search tools combined with function calling, and
+ * Codex sends web_search with every request).
+ */
+static bool builtin_ok(const struct ir_tool *t, size_t nfn)
+{
+	if (t->kind != IR_TOOL_BUILTIN)
+		return false;
+	if (gemini_fam(t->raw_family) && t->raw.p)
+		return true;
+	return !nfn && builtin_for(t->type);
+}
+
+static void write_decl(struct reqenc *x, const struct ir_tool *t)
+{
+	struct jsonw *w = x->w;
+	const char *name = sent_name(x->c, t->name);
+	int rc;
+
+	if (!name) {
+		x->err = -ENOMEM;
+		return;
+	}
+	if (gemini_fam(t->raw_family) && t->raw.p && t->kind == IR_TOOL_FUNCTION) {
+		/* A Gemini client's own declaration: it is already Gemini's. */
+		jw_raw(w, t->raw.p, t->raw.n);
+		return;
+	}
+	jw_obj(w);
+	jw_kstr(w, "name", name);
+	if (t->description.p)
+		w_kstr(w, "description", t->description);
+	jw_key(w, "parametersJsonSchema");
+	if (t->kind == IR_TOOL_CUSTOM) {
+		/* A free-form tool: one string argument carries its input. */
+		jw_obj(w);
+		jw_kstr(w, "type", "object");
+		jw_key(w, "properties");
+		jw_obj(w);
+		jw_key(w, "input");
+		jw_obj(w);
+		jw_kstr(w, "type", "string");
+		jw_end(w);
+		jw_end(w);
+		jw_key(w, "required");
+		jw_arr(w);
+		jw_cstr(w, "input");
+		jw_end(w);
+		jw_end(w);
+	} else if (t->parameters.p) {
+		rc = schema_write_text(w, t->parameters.p, t->parameters.n, SCHEMA_GEMINI_JSON,
+				       SCHEMA_PARAMS, x->c->a);
+		if (rc == -EINVAL)
+			schema_write(w, NULL, -1, SCHEMA_GEMINI_JSON, SCHEMA_PARAMS, x->c->a);
+		else if (rc < 0 && !x->err)
+			x->err = rc;
+	} else {
+		schema_write(w, NULL, -1, SCHEMA_GEMINI_JSON, SCHEMA_PARAMS, x->c->a);
+	}
+	jw_end(w);
+}
+
+static void write_tools(struct reqenc *x)
+{
+	const struct ir_request *r = x->r;
+	struct jsonw *w = x->w;
+	size_t i, nfn = 0, nbuiltin = 0;
+
+	for (i = 0; i < r->ntools; i++)
+		nfn += r->tools[i].kind != IR_TOOL_BUILTIN;
+	for (i = 0; i < r->ntools; i++)
+		nbuiltin += builtin_ok(&r->tools[i], nfn);
+	if (!nfn && !nbuiltin)
+		return;
+	jw_key(w, "tools");
+	jw_arr(w);
+	if (nfn) {
+		jw_obj(w);
+		jw_key(w, "functionDeclarations");
+		jw_arr(w);
+		for (i = 0; i < r->ntools; i++)
+			if (r->tools[i].kind != IR_TOOL_BUILTIN)
+				write_decl(x, &r->tools[i]);
+		jw_end(w);
+		jw_end(w);
+	}
+	for (i = 0; i < r->ntools; i++) {
+		const struct ir_tool *t = &r->tools[i];
+		const char *b;
+		if (!builtin_ok(t, nfn))
+			continue;
+		if (gemini_fam(t->raw_family) && t->raw.p) {
+			jw_raw(w, t->raw.p, t->raw.n);
+		} else if ((b = builtin_for(t->type))) {
+			jw_obj(w);
+			jw_key(w, b);
+			jw_obj(w);
+			jw_end(w);
+			jw_end(w);
+		}
+	}
+	jw_end(w);
+}
+
+static void write_tool_config(struct reqenc *x)
+{
+	const struct ir_tool_choice *ch = &x->r->tool_choice;
+	struct jsonw *w = x->w;
+	const char *mode, *name = NULL;
+
+	switch (ch->kind) {
+	case IR_TC_AUTO:
+		mode = "AUTO";
+		break;
+	case IR_TC_NONE:
+		mode = "NONE";
+		break;
+	case IR_TC_REQUIRED:
+		mode = "ANY";
+		break;
+	case IR_TC_TOOL:
+		mode = "ANY";
+		name = sent_name(x->c, ch->name);
+		if (!name) {
+			x->err = -ENOMEM;
+			return;
+		}
+		break;
+	default:
+		return;
+	}
+	jw_key(w, "toolConfig");
+	jw_obj(w);
+	jw_key(w, "functionCallingConfig");
+	jw_obj(w);
+	jw_kstr(w, "mode", mode);
+	if (name) {
+		jw_key(w, "allowedFunctionNames");
+		jw_arr(w);
+		jw_cstr(w, name);
+		jw_end(w);
+	}
+	jw_end(w);
+	jw_end(w);
+}
+
+static bool model_is_gemini3(const char *model)
+{
+	return model && strstr(model, "gemini-3") != NULL;
+}
+
+/* thinkingLevel for an effort: the client's own level for Gemini clients,
+   else LOW or HIGH (the levels every Gemini 3 model takes). */
+static const char *level_for(const struct reqenc *x, const char *effort)
+{
+	static const char *const gemini_levels[] = { "minimal", "low", "medium", "high" };
+	size_t i;
+
+	if (!effort)
+		return NULL;
+	if (gemini_fam(x->r->family))
+		for (i = 0; i < 4; i++)
+			if (strcmp(effort, gemini_levels[i]) == 0) {
+				static const char *const up[] = { "MINIMAL", "LOW", "MEDIUM", "HIGH" };
+				return up[i];
+			}
+	if (strcmp(effort, "none") == 0)
+		return NULL;
+	if (strcmp(effort, "minimal") == 0 || strcmp(effort, "low") == 0)
+		return "LOW";
+	return "HIGH";
+}
+
+/* Clamp a budget to what Gemini 2.5 models take (pro 128..32768, others
+   0..24576, flash-lite at least 512 when on). */
+static int64_t clamp_budget(const char *model, int64_t b)
+{
+	int64_t lo = 1, hi = 24576;
+
+	if (b <= 0)
+		return b;
+	if (model && strstr(model, "pro")) {
+		lo = 128;
+		hi = 32768;
+	} else if (model && strstr(model, "flash-lite")) {
+		lo = 512;
+	}
+	return b < lo ? lo : b > hi ? hi : b;
+}
+
+static void write_thinking(struct reqenc *x, bool *open)
+{
+	const struct ir_reasoning *re = &x->r->reasoning;
+	const char *model = x->c->upstream_model ? x->c->upstream_model : x->r->model;
+	/* Unknown model: keep the form the request came with. */
+	bool g3 = model ? model_is_gemini3(model) : !re->has_budget && re->effort;
+	struct jsonw *w = x->w;
+	const char *level = NULL;
+	bool has_budget = false;
+	int64_t budget = 0;
+	int include = re->include_thoughts;
+
+	switch (re->mode) {
+	case IR_THINK_UNSET:
+		break;
+	case IR_THINK_DISABLED:
+		if (!g3) {
+			has_budget = true;
+			budget = 0;
+		}
+		break;
+	case IR_THINK_ADAPTIVE:
+		if (g3) {
+			level = level_for(x, re->effort);
+		} else {
+			has_budget = true;
+			budget = -1;
+		}
+		if (include < 0)
+			include = 1;
+		break;
+	case IR_THINK_ENABLED:
+		if (g3) {
+			level = level_for(x, re->effort ? re->effort
+						: re->has_budget ? ir_budget_to_effort(re->budget)
+								 : "high");
+		} else if (re->has_budget) {
+			has_budget = true;
+			budget = re->budget;
+		} else if (re->effort && ir_effort_to_budget(re->effort, &budget) == 0) {
+			has_budget = true;
+		} else {
+			has_budget = true;
+			budget = -1;
+		}
+		if (has_budget)
+			budget = clamp_budget(model, budget);
+		if (include < 0)
+			include = 1;
+		break;
+	}
+	if (!level && !has_budget && include < 0)
+		return;
+	if (!*open) {
+		jw_key(w, "generationConfig");
+		jw_obj(w);
+		*open = true;
+	}
+	jw_key(w, "thinkingConfig");
+	jw_obj(w);
+	if (include >= 0)
+		jw_kbool(w, "includeThoughts", include);
+	if (has_budget)
+		jw_kint(w, "thinkingBudget", budget);
+	if (level)
+		jw_kstr(w, "thinkingLevel", level);
+	jw_end(w);
+}
+
+/* Write the members of a raw JSON object into the open object of w. */
+static void raw_members(struct jsonw *w, struct ir_str obj)
+{
+	struct json j;
+	int k;
+
+	if (json_parse(&j, w->b->a, obj.p, obj.n) < 0 || json_kind(&j, 0) != JSON_OBJECT)
+		return;
+	for (k = json_first(&j, 0); k >= 0; k = json_after(&j, k)) {
+		size_t n, vn;
+		char *key = json_str(&j, k, w->b->a, &n);
+		const char *v = json_text(&j, k + 1, &vn);
+		if (!key) {
+			w->err = w->err ? w->err : -ENOMEM;
+			return;
+		}
+		jw_keyn(w, key, n);
+		jw_raw(w, v, vn);
+	}
+}
+
+static void gc_key(struct jsonw *w, bool *open, const char *key)
+{
+	if (!*open) {
+		jw_key(w, "generationConfig");
+		jw_obj(w);
+		*open = true;
+	}
+	jw_key(w, key);
+}
+
+static void write_gen(struct reqenc *x)
+{
+	const struct ir_request *r = x->r;
+	const struct ir_gen *g = &r->gen;
+	struct jsonw *w = x->w;
+	bool open = false;
+	size_t i;
+
+	if (g->has_temperature) {
+		gc_key(w, &open, "temperature");
+		jw_double(w, g->temperature);
+	}
+	if (g->has_top_p) {
+		gc_key(w, &open, "topP");
+		jw_double(w, g->top_p);
+	}
+	if (g->has_top_k) {
+		gc_key(w, &open, "topK");
+		jw_int(w, g->top_k);
+	}
+	if (g->has_n && g->n > 1) {
+		gc_key(w, &open, "candidateCount");
+		jw_int(w, g->n);
+	}
+	if (g->has_max_tokens) {
+		gc_key(w, &open, "maxOutputTokens");
+		jw_int(w, g->max_tokens);
+	}
+	if (g->nstop) {
+		gc_key(w, &open, "stopSequences");
+		jw_arr(w);
+		for (i = 0; i < g->nstop && i < 5; i++)
+			w_str(w, g->stop[i]);
+		jw_end(w);
+	}
+	if (g->has_presence_penalty) {
+		gc_key(w, &open, "presencePenalty");
+		jw_double(w, g->presence_penalty);
+	}
+	if (g->has_frequency_penalty) {
+		gc_key(w, &open, "frequencyPenalty");
+		jw_double(w, g->frequency_penalty);
+	}
+	if (g->has_seed) {
+		gc_key(w, &open, "seed");
+		jw_int(w, g->seed);
+	}
+	if (r->format.kind == IR_FMT_JSON_OBJECT || r->format.kind == IR_FMT_JSON_SCHEMA) {
+		gc_key(w, &open, "responseMimeType");
+		jw_cstr(w, "application/json");
+	}
+	if (r->format.kind == IR_FMT_JSON_SCHEMA && gemini_fam(r->format.raw_family) &&
+	    r->format.raw.p && r->format.raw.n > 2) {
+		/* a Gemini client's own schema member, without its braces */
+		if (!open) {
+			jw_key(w, "generationConfig");
+			jw_obj(w);
+			open = true;
+		}
+		raw_members(w, r->format.raw);
+	} else if (r->format.kind == IR_FMT_JSON_SCHEMA && r->format.schema.p) {
+		int rc;
+		gc_key(w, &open, "responseJsonSchema");
+		rc = schema_write_text(w, r->format.schema.p, r->format.schema.n,
+				       SCHEMA_GEMINI_JSON, 0, x->c->a);
+		if (rc == -EINVAL) {
+			jw_obj(w);
+			jw_end(w);
+		} else if (rc < 0 && !x->err) {
+			x->err = rc;
+		}
+	}
+	write_thinking(x, &open);
+	if (open)
+		jw_end(w);
+}
+
+int gemini_write_req(struct xlate_ctx *c, const struct ir_request *r, enum ir_family fam,
+		     struct jsonw *w, struct apierr *e)
+{
+	struct reqenc x = { .c = c, .r = r, .fam = fam, .w = w };
+
+	jw_obj(w);
+	write_contents(&x);
+	write_system(&x);
+	write_tools(&x);
+	write_tool_config(&x);
+	if (r->safety.p && gemini_fam(r->family)) {
+		jw_key(w, "safetySettings");
+		jw_raw(w, r->safety.p, r->safety.n);
+	}
+	write_gen(&x);
+	jw_end(w);
+	if (!x.err)
+		x.err = jw_error(w);
+	if (x.err == -E2BIG)
+		return apierr_set(e, x.err, 413, "request_too_large", "request too large");
+	if (x.err)
+		return nomem(e);
+	return 0;
+}
+
+/* ---- the family ----------------------------------------------------------- */
+
+static int g_decode_request(struct xlate_ctx *c, const char *json, size_t n,
+			    struct ir_request *ret, struct apierr *e)
+{
+	struct json j;
+	int rc = json_parse(&j, c->a, json, n);
+
+	memset(ret, 0, sizeof(*ret));
+	if (rc == -E2BIG)
+		return apierr_set(e, rc, 413, "request_too_large", "request JSON too large");
+	if (rc < 0)
+		return rc == -ENOMEM ? nomem(e) : bad(c, e, "request body is not valid JSON");
+	rc = gemini_decode_req(c, &j, 0, IR_FAM_GEMINI, ret, e);
+	ret->raw.p = json;
+	ret->raw.n = n;
+	ret->family = IR_FAM_GEMINI;
+	return rc;
+}
+
+static int g_encode_request(struct xlate_ctx *c, const struct ir_request *r, struct buf *out,
+			    struct apierr *e)
+{
+	struct jsonw w;
+
+	jw_init(&w, out);
+	return gemini_write_req(c, r, IR_FAM_GEMINI, &w, e);
+}
+
+/* The model is in the URL and there is no stream flag: the body goes as is. */
+static int g_passthrough_request(struct xlate_ctx *c, const char *json, size_t n,
+				 const char *model, bool stream, struct buf *out,
+				 struct apierr *e)
+{
+	if (buf_add(out, json, n) < 0)
+		return apierr_set(e, out->err, out->err == -E2BIG ? 413 : 500, NULL,
+				  "request too large");
+	return 0;
+}
+
+static int g_decode_response(struct xlate_ctx *c, const char *json, size_t n,
+			     struct ir_response *ret, struct apierr *e)
+{
+	struct json j;
+	int rc = json_parse(&j, c->a, json, n);
+
+	memset(ret, 0, sizeof(*ret));
+	if (rc < 0)
+		return apierr_set(e, rc == -ENOMEM ? -ENOMEM : -EPROTO, 502, "api_error",
+				  "upstream answer is not valid JSON");
+	return gemini_decode_resp(c, &j, 0, IR_FAM_GEMINI, ret, e);
+}
+
+static int g_encode_response(struct xlate_ctx *c, const struct ir_response *r, struct buf *out,
+			     struct apierr *e)
+{
+	struct jsonw w;
+	int rc;
+
+	jw_init(&w, out);
+	rc = gemini_write_resp(c, r, IR_FAM_GEMINI, &w);
+	if (rc < 0)
+		return apierr_set(e, rc, 500, "api_error", "cannot write response");
+	return 0;
+}
+
+static int g_dec_init(void *st, struct xlate_ctx *c)
+{
+	return gemini_dec_start(st, c, IR_FAM_GEMINI);
+}
+
+static int g_decode_event(void *st, struct xlate_ctx *c, const struct sse_event *ev,
+			  ir_emit_fn emit, void *arg)
+{
+	return gemini_dec_sse(st, c, ev, false, emit, arg);
+}
+
+static int g_decode_end(void *st, struct xlate_ctx *c, ir_emit_fn emit, void *arg)
+{
+	return gemini_dec_finish(st, c, emit, arg);
+}
+
+static int g_enc_init(void *st, struct xlate_ctx *c)
+{
+	return gemini_enc_start(st, c, IR_FAM_GEMINI, false);
+}
+
+static int g_encode_event(void *st, struct xlate_ctx *c, const struct ir_event *ev,
+			  struct buf *out)
+{
+	return gemini_enc_event(st, c, ev, out);
+}
+
+const struct family family_gemini = {
+	.name = "gemini",
+	.id = IR_FAM_GEMINI,
+	.decode_request = g_decode_request,
+	.encode_request = g_encode_request,
+	.passthrough_request = g_passthrough_request,
+	.decode_response = g_decode_response,
+	.encode_response = g_encode_response,
+	.dec_size = sizeof(struct gemini_dec),
+	.dec_init = g_dec_init,
+	.decode_event = g_decode_event,
+	.decode_end = g_decode_end,
+	.enc_size = sizeof(struct gemini_enc),
+	.enc_init = g_enc_init,
+	.encode_event = g_encode_event,
+	.decode_error = gemini_decode_error,
+	.encode_error = gemini_encode_error,
+};
