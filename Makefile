@@ -58,9 +58,15 @@ CORE_SRCS = \
 	core/config.c core/http_req.c core/http_resp.c core/log.c \
 	core/conn.c core/serve.c core/route.c core/access.c core/sockact.c \
 	core/listen.c core/fsutil.c core/parse.c core/handlers.c
-TRANSLATE_SRCS =
-PROVIDER_SRCS =
-AUTH_SRCS =
+TRANSLATE_SRCS = \
+	translate/ir.c translate/family.c translate/sse.c translate/schema.c \
+	translate/claude.c translate/openai_chat.c translate/openai_responses.c \
+	translate/gemini.c translate/gemini_resp.c translate/gemini_cli.c
+PROVIDER_SRCS = \
+	providers/upstream.c providers/dispatch.c providers/registry.c providers/prepare.c \
+	providers/claude.c providers/gemini.c providers/codex.c providers/openai_compat.c \
+	providers/listing.c
+AUTH_SRCS = auth/rr.c auth/rr_hint.c
 LIB_SRCS = $(CORE_SRCS) $(TRANSLATE_SRCS) $(PROVIDER_SRCS) $(AUTH_SRCS)
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)

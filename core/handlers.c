@@ -23,6 +23,8 @@
 #include "core/json.h"
 #include "core/jsonw.h"
 #include "core/route.h"
+#include "providers/dispatch.h"
+#include "providers/listing.h"
 
 static void respond_error(struct conn *c, int status, const char *type, const char *msg)
 {
@@ -218,23 +220,50 @@ void handle_request(struct conn *c, const struct route_match *m)
 		return;
 	switch (r->id) {
 	case R_MODELS:
+		listing_openai_or_claude(c);
+		return;
 	case R_GEMINI_MODELS:
-		not_yet(c, "the model list");
+		listing_gemini(c);
+		return;
+	case R_GEMINI_ACTION:
+		if (!m->action) {
+			listing_gemini_model(c, m->model, m->model_len);
+			return;
+		}
+		if (m->action_len == 11 && memcmp(m->action, "countTokens", 11) == 0) {
+			not_yet(c, "countTokens");
+			return;
+		}
+		dispatch_inference(c, m, IR_FAM_GEMINI);
+		return;
+	case R_V1INTERNAL:
+		dispatch_inference(c, m, IR_FAM_GEMINI_CLI);
+		return;
+	case R_CHAT:
+		dispatch_inference(c, m, IR_FAM_OPENAI);
+		return;
+	case R_MESSAGES:
+		dispatch_inference(c, m, IR_FAM_CLAUDE);
 		return;
 	case R_RESPONSES:
 		if (strcmp(c->req->method, "GET") == 0) {
 			not_yet(c, "the Responses websocket transport");
 			return;
 		}
-		break;
+		dispatch_inference(c, m, IR_FAM_RESPONSES);
+		return;
+	case R_COMPLETIONS:
+		not_yet(c, "the legacy /v1/completions endpoint");
+		return;
+	case R_COUNT_TOKENS:
+		not_yet(c, "count_tokens");
+		return;
+	case R_RESPONSES_COMPACT:
+		not_yet(c, "/v1/responses/compact");
+		return;
 	default:
 		break;
 	}
-	if (j.src) {
-		char *model = json_gets(&j, 0, "model", &c->req_arena);
-		c->log_model = model;
-	}
-	if (r->id == R_GEMINI_ACTION && m->model)
-		c->log_model = arena_strndup(&c->req_arena, m->model, m->model_len);
-	not_yet(c, "forwarding to upstream providers");
+	(void)j;
+	not_yet(c, "this endpoint");
 }

@@ -1,8 +1,8 @@
 /*
  * family.c - the registry of wire families (a const table) and the
- * translation context helpers: ids, tool-name renames.  Families whose file
- * is not linked in are weak NULL symbols and are skipped, so partial builds
- * (and tests of one family) work.  Random ids use getrandom(2).
+ * translation context helpers: ids, tool-name renames.  The references
+ * are strong on purpose: a weak one would not pull a family's object out
+ * of the static archive.  Random ids use getrandom(2).
  */
 #include "translate/family.h"
 
@@ -15,11 +15,11 @@
 #include "core/json.h"
 #include "core/jsonw.h"
 
-extern const struct family family_openai __attribute__((weak));
-extern const struct family family_responses __attribute__((weak));
-extern const struct family family_claude __attribute__((weak));
-extern const struct family family_gemini __attribute__((weak));
-extern const struct family family_gemini_cli __attribute__((weak));
+extern const struct family family_openai;
+extern const struct family family_responses;
+extern const struct family family_claude;
+extern const struct family family_gemini;
+extern const struct family family_gemini_cli;
 
 static const struct family *const family_table[] = {
 	&family_openai, &family_responses, &family_claude, &family_gemini,

@@ -745,6 +745,9 @@ struct reqenc {
 	enum ir_family fam;
 	struct jsonw *w;
 	int err;
+	/* A Gemini client's own body (for what the IR does not model). */
+	struct json raw;
+	int rawobj, rawgen;
 };
 
 static bool sig_ok(const struct reqenc *x, const struct ir_part *p)
@@ -1412,6 +1415,90 @@ static void raw_members(struct jsonw *w, struct ir_str obj)
 	}
 }
 
+/*
+ * The members of a Gemini client's own body the IR does not model
+ * (cachedContent, labels, session_id, generationConfig.responseModalities,
+ * imageConfig, speechConfig, ...), so that Gemini <-> Gemini CLI loses
+ * nothing: copied as sent after the members written from the IR.
+ */
+static bool modelled(const struct reqenc *x, const struct json *j, int k, bool gen)
+{
+	static const char *const top[] = {
+		"contents", "systemInstruction", "system_instruction", "tools", "toolConfig",
+		"tool_config", "safetySettings", "safety_settings", "generationConfig",
+		"generation_config", NULL,
+	};
+	static const char *const cfg[] = {
+		"temperature", "topP", "top_p", "topK", "top_k", "maxOutputTokens",
+		"max_output_tokens", "candidateCount", "candidate_count", "seed",
+		"presencePenalty", "presence_penalty", "frequencyPenalty", "frequency_penalty",
+		"stopSequences", "stop_sequences", "thinkingConfig", "thinking_config", NULL,
+	};
+	static const char *const fmt[] = {
+		"responseMimeType", "response_mime_type", "responseSchema", "response_schema",
+		"responseJsonSchema", "response_json_schema", NULL,
+	};
+	const char *const *list = gen ? cfg : top;
+	size_t i;
+
+	for (i = 0; list[i]; i++)
+		if (json_streq(j, k, list[i]))
+			return true;
+	if (gen && x->r->format.kind != IR_FMT_UNSET)
+		for (i = 0; fmt[i]; i++)
+			if (json_streq(j, k, fmt[i]))
+				return true;
+	return false;
+}
+
+static void gc_key(struct jsonw *w, bool *open, const char *key);
+
+static void extra_members(struct reqenc *x, int obj, bool gen, bool *open)
+{
+	const struct json *j = &x->raw;
+	int k;
+
+	if (obj < 0 || json_kind(j, obj) != JSON_OBJECT)
+		return;
+	for (k = json_first(j, obj); k >= 0; k = json_after(j, k)) {
+		size_t n, vn;
+		char *key;
+		const char *v;
+
+		if (modelled(x, j, k, gen))
+			continue;
+		key = json_str(j, k, x->c->a, &n);
+		if (!key) {
+			x->err = -ENOMEM;
+			return;
+		}
+		v = json_text(j, k + 1, &vn);
+		if (gen)
+			gc_key(x->w, open, key);
+		else
+			jw_key(x->w, key);
+		jw_raw(x->w, v, vn);
+	}
+}
+
+/* Find the Gemini client's body in r->raw (inside `request` for Gemini CLI). */
+static void find_raw(struct reqenc *x)
+{
+	const struct ir_request *r = x->r;
+	int root = 0, inner;
+
+	x->rawobj = x->rawgen = -1;
+	if (!gemini_fam(r->family) || !r->raw.p ||
+	    json_parse(&x->raw, x->c->a, r->raw.p, r->raw.n) < 0 ||
+	    json_kind(&x->raw, 0) != JSON_OBJECT)
+		return;
+	inner = json_get(&x->raw, 0, "request");
+	if (r->family == IR_FAM_GEMINI_CLI && json_kind(&x->raw, inner) == JSON_OBJECT)
+		root = inner;
+	x->rawobj = root;
+	x->rawgen = get2(&x->raw, root, "generationConfig", "generation_config");
+}
+
 static void gc_key(struct jsonw *w, bool *open, const char *key)
 {
 	if (!*open) {
@@ -1441,10 +1528,6 @@ static void write_gen(struct reqenc *x)
 	if (g->has_top_k) {
 		gc_key(w, &open, "topK");
 		jw_int(w, g->top_k);
-	}
-	if (g->has_n && g->n > 1) {
-		gc_key(w, &open, "candidateCount");
-		jw_int(w, g->n);
 	}
 	if (g->has_max_tokens) {
 		gc_key(w, &open, "maxOutputTokens");
@@ -1495,6 +1578,7 @@ static void write_gen(struct reqenc *x)
 		}
 	}
 	write_thinking(x, &open);
+	extra_members(x, x->rawgen, true, &open);
 	if (open)
 		jw_end(w);
 }
@@ -1504,6 +1588,7 @@ int gemini_write_req(struct xlate_ctx *c, const struct ir_request *r, enum ir_fa
 {
 	struct reqenc x = { .c = c, .r = r, .fam = fam, .w = w };
 
+	find_raw(&x);
 	jw_obj(w);
 	write_contents(&x);
 	write_system(&x);
@@ -1514,6 +1599,7 @@ int gemini_write_req(struct xlate_ctx *c, const struct ir_request *r, enum ir_fa
 		jw_raw(w, r->safety.p, r->safety.n);
 	}
 	write_gen(&x);
+	extra_members(&x, x.rawobj, false, NULL);
 	jw_end(w);
 	if (!x.err)
 		x.err = jw_error(w);

@@ -2110,8 +2110,10 @@ static int start_tool(struct xlate_ctx *c, struct oa_dec *d, struct emitter *em,
 	if (had_pending) {
 		if (d->wrapped)
 			return 0; /* already in pend */
+		/* Emit before the reset: buf_reset writes a NUL at p[0]. */
+		rc = held.n ? emit_delta(d, em, IR_DELTA_TOOL_ARGS, held) : 0;
 		buf_reset(&d->pend);
-		return held.n ? emit_delta(d, em, IR_DELTA_TOOL_ARGS, held) : 0;
+		return rc;
 	}
 	buf_reset(&d->pend);
 	return 0;

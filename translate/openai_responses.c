@@ -23,6 +23,7 @@
 
 #define ID_LEN 24
 #define NAME_MAX_LEN 64
+#define ERR_TEXT_MAX 2048 /* bytes of a non-JSON upstream error body kept */
 
 /* ---- small helpers --------------------------------------------------------- */
 
@@ -2739,6 +2740,13 @@ static int resp_decode_error(struct xlate_ctx *c, int status, const char *body, 
 			msg = jx_gets(&x, 0, "detail");
 	}
 	if (!msg && n) {
+		/* Not our shape (an HTML error page...): its text, bounded, cut
+		   on a UTF-8 character boundary. */
+		if (n > ERR_TEXT_MAX) {
+			n = ERR_TEXT_MAX;
+			while (n && ((unsigned char)body[n] & 0xC0) == 0x80)
+				n--;
+		}
 		while (n && (body[n - 1] == '\n' || body[n - 1] == '\r' || body[n - 1] == ' '))
 			n--;
 		msg = arena_strndup(c->a, body, n);

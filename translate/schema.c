@@ -314,6 +314,19 @@ static bool is_null_branch(struct sctx *c, int b, int refdepth)
 	       bv.items < 0 && bv.prefix < 0;
 }
 
+/* A branch that constrains nothing we keep ({} or only dropped keywords). */
+static bool is_any_branch(struct sctx *c, int b, int refdepth)
+{
+	struct view bv;
+
+	if (json_kind(c->j, b) != JSON_OBJECT)
+		return false;
+	view_init(&bv, refdepth);
+	collect(c, b, &bv, refdepth, 0);
+	return view_type(c, &bv) == T_NONE && !bv.nenm && !bv.nprops && bv.items < 0 &&
+	       bv.prefix < 0 && bv.anyof < 0;
+}
+
 /* A branch that is a plain enum/const of scalars (string or untyped). */
 static bool is_enum_branch(struct sctx *c, int b, int refdepth, struct view *bv)
 {
@@ -345,8 +358,7 @@ static bool fold_anyof(struct sctx *c, struct view *v)
 		for (b = json_first(j, v->anyof); b >= 0 && seen < MAXBRANCH;
 		     b = json_after(j, b), seen++) {
 			struct view bv;
-			if (json_kind(j, b) == JSON_TRUE ||
-			    (json_kind(j, b) == JSON_OBJECT && json_size(j, b) == 0))
+			if (json_kind(j, b) == JSON_TRUE || is_any_branch(c, b, v->refdepth))
 				any = true;
 			if (json_kind(j, b) != JSON_OBJECT)
 				continue;

@@ -68,7 +68,7 @@ static int dial(int port)
 
 /* Read one response: head, then Content-Length body or chunked to the
    0-chunk, or to EOF.  Returns 0, sets *ttfb. */
-static int read_response(int fd, long long t0, long long *ttfb)
+static int read_response(int fd, long long t0, long long *ttfb, int head_only)
 {
 	static __thread char buf[1 << 16];
 	size_t len = 0;
@@ -100,6 +100,8 @@ static int read_response(int fd, long long t0, long long *ttfb)
 				continue;
 			}
 		}
+		if (hend && head_only)
+			return 0;
 		if (hend) {
 			size_t body = len - (size_t)(hend + 4 - buf);
 			if (cl >= 0 && body >= (size_t)cl)
@@ -108,9 +110,6 @@ static int read_response(int fd, long long t0, long long *ttfb)
 				return 0;
 			if (strncmp(buf, "HTTP/1.1 204", 12) == 0 || (cl == 0))
 				return 0;
-			if (!chunked && cl < 0 && strstr(buf, "HEAD ") == NULL) {
-				/* read to EOF */
-			}
 		}
 		if (len > sizeof(buf) / 2) { /* keep the tail only */
 			memmove(buf, buf + len - 16, 16);
@@ -137,7 +136,7 @@ static void *worker(void *arg)
 		if (fd < 0 || !j->keepalive)
 			fd = dial(j->port);
 		if (fd < 0 || write(fd, j->req, j->reqlen) != (ssize_t)j->reqlen ||
-		    read_response(fd, t0, &tf) < 0) {
+		    read_response(fd, t0, &tf, strncmp(j->req, "HEAD ", 5) == 0) < 0) {
 			j->lat[i] = -1;
 			if (fd >= 0)
 				close(fd);

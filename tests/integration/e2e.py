@@ -4,6 +4,7 @@ mock upstream (tests/mock/mock.py); prints TAP.  Started by test_e2e.sh.
 
     e2e.py --port P --mock-port M --config PATH --work DIR [--log FILE]
            [--only NAME] [CASES_DIR]
+    e2e.py --check-upstream DIR MOCKLOG     (DIR/want.upstream vs a mock log)
 
 Per case directory (found with ls, sorted):
   config.yaml      optional; else CASES_DIR/config.yaml.  @MOCK@ becomes the
@@ -441,6 +442,14 @@ def run_case(cases_dir, name):
 def main():
     argv = sys.argv[1:]
     cases_dir = "tests/data/e2e"
+    if argv and argv[0] == "--check-upstream":
+        # e2e.py --check-upstream DIR MOCKLOG: DIR/want.upstream against the
+        # log (for test_sdk.sh); prints the mismatch, exit 1.
+        reqs, _ = mock_log(argv[2])
+        r = check_upstream(os.path.abspath(argv[1]), reqs)
+        if r:
+            print(r)
+        sys.exit(1 if r else 0)
     while argv:
         a = argv.pop(0)
         if a == "--port":

@@ -1,0 +1,18 @@
+/*
+ * listing.h - the model lists: GET /v1/models (OpenAI shape, or Claude's for
+ * Claude clients), GET /v1beta/models and /v1beta/models/{model} (Gemini).
+ * They list exactly what the configured credentials can serve.
+ */
+#ifndef CLIPROXY_LISTING_H
+#define CLIPROXY_LISTING_H
+
+#include <stddef.h>
+
+struct conn;
+
+void listing_openai_or_claude(struct conn *c);
+void listing_gemini(struct conn *c);
+/* One model; 404 in Gemini's shape if nothing serves it. */
+void listing_gemini_model(struct conn *c, const char *model, size_t n);
+
+#endif
