@@ -220,14 +220,21 @@ void handle_request(struct conn *c, const struct route_match *m)
 		return;
 	switch (r->id) {
 	case R_MODELS:
-		listing_openai_or_claude(c);
+		/* @google/genai 3.x lists models at /v1/models too. */
+		if (http_req_header(c->req, "x-goog-api-key"))
+			listing_gemini(c);
+		else
+			listing_openai_or_claude(c);
 		return;
 	case R_GEMINI_MODELS:
 		listing_gemini(c);
 		return;
 	case R_GEMINI_ACTION:
 		if (!m->action) {
-			listing_gemini_model(c, m->model, m->model_len);
+			if (m->v1_models && !http_req_header(c->req, "x-goog-api-key"))
+				listing_openai_model(c, m->model, m->model_len);
+			else
+				listing_gemini_model(c, m->model, m->model_len);
 			return;
 		}
 		if (m->action_len == 11 && memcmp(m->action, "countTokens", 11) == 0) {

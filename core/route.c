@@ -24,6 +24,9 @@ static const struct route routes[] = {
 	{ "/v1beta/models", 0, "GET HEAD", R_GEMINI_MODELS, FAM_GEMINI, AUTH_CLIENT, 0 },
 	/* /v1beta/models/{model} (GET) and /v1beta/models/{model}:{action} (POST) */
 	{ "/v1beta/models/", 1, "GET HEAD POST", R_GEMINI_ACTION, FAM_GEMINI, AUTH_CLIENT, 1 },
+	/* @google/genai 3.x uses /v1/models/{model}:{action}; GET /v1/models/{id}
+	   is OpenAI's model retrieve. */
+	{ "/v1/models/", 1, "GET HEAD POST", R_GEMINI_ACTION, FAM_OPENAI, AUTH_CLIENT, 1 },
 	{ "/v1internal:", 1, "POST", R_V1INTERNAL, FAM_GEMINI, AUTH_LOCAL_ONLY, 1 },
 	{ "/v0/management/", 1, "GET HEAD POST PUT PATCH DELETE", R_MANAGEMENT, FAM_PLAIN, AUTH_MANAGEMENT, 0 },
 	{ "/anthropic/callback", 0, "GET", R_OAUTH_CALLBACK, FAM_PLAIN, AUTH_NONE, 0 },
@@ -114,6 +117,8 @@ int route_find(const char *method, const char *path, struct route_match *ret,
 		if (r->id == R_GEMINI_ACTION) {
 			if (gemini_split(path + strlen(r->path), &m) < 0)
 				return -ENOENT;
+			m.v1_models = r->family == FAM_OPENAI;
+			m.family = m.action ? FAM_GEMINI : r->family;
 			if (!m.action) {
 				/* GET /v1beta/models/{model}: single model info */
 				if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
@@ -138,6 +143,8 @@ int route_find(const char *method, const char *path, struct route_match *ret,
 			return -EPERM;
 		}
 		m.route = r;
+		if (r->id != R_GEMINI_ACTION)
+			m.family = r->family;
 		*ret = m;
 		return 0;
 	}
@@ -156,6 +163,8 @@ enum api_family route_family_guess(const char *path, const struct http_request *
 	if (strncmp(path, "/v1/messages", 12) == 0)
 		return FAM_CLAUDE;
 	if (strncmp(path, "/v1beta", 7) == 0 || strncmp(path, "/v1internal", 11) == 0)
+		return FAM_GEMINI;
+	if (strncmp(path, "/v1/models/", 11) == 0 && strchr(path + 11, ':'))
 		return FAM_GEMINI;
 	if (strncmp(path, "/v1/responses", 13) == 0)
 		return FAM_RESPONSES;

@@ -36,6 +36,8 @@ struct route_match {
 	const char *provider; /* /api/provider/{provider}/..., else NULL */
 	const char *model;    /* /v1beta/models/{model}:{action} */
 	const char *action;   /* generateContent, ... or the /v1internal:{method} */
+	enum api_family family; /* error shape: the route's, Gemini for {model}:{action} */
+	int v1_models;          /* matched /v1/models/{...} (OpenAI retrieve or Gemini v1) */
 	size_t model_len, action_len, provider_len;
 };
 

@@ -151,7 +151,7 @@ static int on_head(struct conn *c, struct route_match *m)
 		http_respond_error(c, c->family, &e, h.p);
 		return 1;
 	}
-	c->family = m->route->family == FAM_PLAIN ? c->family : m->route->family;
+	c->family = m->family == FAM_PLAIN ? c->family : m->family;
 	if (m->route->auth != AUTH_NONE) {
 		if (conn_config(c) < 0) {
 			log_error("rid=%s config %s: line %d: %s: %s", c->rid,

@@ -213,6 +213,34 @@ static int encode_body(struct call *k, const struct ir_request *req, const char 
 	}
 }
 
+/* Seconds until the first of the candidates leaves its cooldown, or -1 if
+   one of them is not cooling at all. */
+static int64_t cooling_wait(struct conn *c, const char *state_dir, const char *model,
+			    const struct target *cands, size_t n)
+{
+	struct rr_cooldown *cd;
+	size_t ncd;
+	int64_t now = (int64_t)time(NULL), best = -1;
+	char base[256];
+	const char *paren = strchr(model, '(');
+
+	snprintf(base, sizeof(base), "%.*s", paren ? (int)(paren - model) : (int)strlen(model), model);
+	if (rr_cooldowns(state_dir, &c->req_arena, &cd, &ncd) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int64_t until = 0;
+		for (size_t j = 0; j < ncd; j++)
+			if (strcmp(cd[j].cred_id, cands[i].cred->id) == 0 &&
+			    (!cd[j].model || strcmp(cd[j].model, base) == 0) && cd[j].until > until)
+				until = cd[j].until;
+		if (until <= now)
+			return -1;
+		if (best < 0 || until - now < best)
+			best = until - now;
+	}
+	return best;
+}
+
 static const char *gemini_action(const struct call *k)
 {
 	return k->upstream_stream ? "streamGenerateContent" : "generateContent";
@@ -311,9 +339,15 @@ void dispatch_inference(struct conn *c, const struct route_match *m, enum ir_fam
 			return;
 		}
 		if (r < 0) {
-			/* Everything tried (or cooling): answer the last upstream error. */
-			if (r == -EAGAIN && e.status == 429 && wait_s > 0)
-				snprintf(retry_hdr, sizeof(retry_hdr), "Retry-After: %lld\r\n", (long long)wait_s);
+			/* Everything tried (or cooling): answer the last upstream error,
+			   with a Retry-After that says when a credential is usable again. */
+			if (e.status == 429) {
+				int64_t w = r == -EAGAIN ? wait_s
+							 : cooling_wait(c, state_dir, req.model, cands, ncands);
+				if (w > 0)
+					snprintf(retry_hdr, sizeof(retry_hdr), "Retry-After: %lld\r\n",
+						 (long long)w);
+			}
 			if (!e.status)
 				e = (struct apierr){ 503, "api_error", "no credential available" };
 			answer_error(&k, &e, retry_hdr[0] ? retry_hdr : NULL);

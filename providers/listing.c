@@ -151,3 +151,32 @@ void listing_gemini_model(struct conn *c, const char *model, size_t len)
 		http_respond_error(c, c->family, &e, NULL);
 	}
 }
+
+void listing_openai_model(struct conn *c, const char *model, size_t len)
+{
+	struct model_info *m;
+	size_t n;
+	struct buf b;
+	struct jsonw w;
+
+	if (load(c, &m, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (strlen(m[i].id) != len || memcmp(m[i].id, model, len) != 0)
+			continue;
+		buf_init(&b, &c->req_arena, 4096);
+		jw_init(&w, &b);
+		jw_obj(&w);
+		jw_kstr(&w, "id", m[i].id);
+		jw_kstr(&w, "object", "model");
+		jw_kint(&w, "created", m[i].created);
+		jw_kstr(&w, "owned_by", m[i].owned_by);
+		jw_end(&w);
+		http_respond_json(c, 200, &b);
+		return;
+	}
+	{
+		struct apierr e = { 404, "invalid_request_error", "model not found" };
+		http_respond_error(c, c->family, &e, NULL);
+	}
+}

@@ -12,6 +12,8 @@ struct conn;
 
 void listing_openai_or_claude(struct conn *c);
 void listing_gemini(struct conn *c);
+/* GET /v1/models/{id}: OpenAI's model retrieve; 404 if nothing serves it. */
+void listing_openai_model(struct conn *c, const char *model, size_t n);
 /* One model; 404 in Gemini's shape if nothing serves it. */
 void listing_gemini_model(struct conn *c, const char *model, size_t n);
 

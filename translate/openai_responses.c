@@ -2160,15 +2160,15 @@ static int resp_decode_event(void *state, struct xlate_ctx *c, const struct sse_
 		int item = json_get(j, 0, "item");
 		const char *it = jx_gets(x, item, "type");
 		const char *id = jx_gets(x, item, "id");
+		/* Text and thinking blocks open with their first content (an
+		   empty reasoning item makes no block); calls open here. */
 		rc = d_close(&d);
-		if (rc == 0 && streq(it, "reasoning"))
-			rc = d_open(&d, IR_BLOCK_THINKING, id, NULL, NULL, false);
-		else if (rc == 0 && (streq(it, "function_call") || streq(it, "custom_tool_call")))
+		if (rc == 0 && (streq(it, "function_call") || streq(it, "custom_tool_call")))
 			rc = d_open_call(&d, item, id);
+		else if (rc == 0)
+			rc = d_start(&d, -1);
 		if (rc > 0)
 			rc = 0; /* a call without a name: its events are ignored */
-		else if (rc == 0 && streq(it, "message"))
-			rc = d_start(&d, -1);
 	} else if (streq(type, "response.content_part.added")) {
 		const char *pt = jx_gets(x, json_get(j, 0, "part"), "type");
 		if (streq(pt, "output_text") || streq(pt, "refusal"))
