@@ -61,7 +61,7 @@ CORE_SRCS = \
 TRANSLATE_SRCS = \
 	translate/ir.c translate/family.c translate/sse.c translate/schema.c \
 	translate/claude.c translate/openai_chat.c translate/openai_responses.c \
-	translate/gemini.c translate/gemini_resp.c translate/gemini_cli.c
+	translate/gemini.c translate/gemini_req.c translate/gemini_resp.c translate/gemini_cli.c
 PROVIDER_SRCS = \
 	providers/upstream.c providers/dispatch.c providers/registry.c providers/prepare.c \
 	providers/claude.c providers/gemini.c providers/codex.c providers/openai_compat.c \

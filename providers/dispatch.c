@@ -40,6 +40,8 @@ struct call {
 	bool any_event;       /* a payload event was decoded */
 	int err;              /* first write/translate error */
 	int64_t retry_after_s;
+	bool raw;             /* same family both sides: forward upstream bytes */
+	bool at_end;          /* events now come from decode_end, not a frame */
 };
 
 static int start_client_stream(struct call *k)
@@ -66,6 +68,18 @@ static int on_event(void *arg, const struct ir_event *ev)
 		   caller, who can still retry or answer with a status. */
 		ir_acc_event(&k->acc, ev);
 		return -EPROTO;
+	}
+	if (k->raw) {
+		/* The upstream frame itself is forwarded by drain_events; only an
+		   error synthesized at the end (a cut stream) needs writing. */
+		if (ev->kind == IR_EV_ERROR && k->at_end) {
+			struct apierr e = { ev->status ? ev->status : 502, ev->err_type,
+					    ir_str_dup(&k->c->req_arena, ev->message) };
+			buf_init(&out, &k->c->req_arena, 1 << 20);
+			if (k->from->encode_error(k->x, &e, true, &out) == 0 && start_client_stream(k) == 0)
+				return http_stream_write(k->c, out.p, out.len);
+		}
+		return 0;
 	}
 	buf_init(&out, &k->c->req_arena, LIMIT_SSE_LINE);
 	r = k->from->encode_event(k->enc, k->x, ev, &out);
@@ -104,6 +118,19 @@ static int drain_events(struct call *k)
 		r = k->to->decode_event(k->dec, k->x, &ev, on_event, k);
 		if (r < 0)
 			return r;
+		if (k->raw && k->client_stream) {
+			/* Same family: the upstream's frame as it came (fields we do
+			   not model, ids, cache usage all intact). */
+			struct buf out;
+			buf_init(&out, &k->c->req_arena, LIMIT_SSE_LINE + 1024);
+			r = sse_write(&out, ev.event_len ? ev.event : NULL, ev.data, ev.data_len);
+			if (r == 0)
+				r = start_client_stream(k);
+			if (r == 0)
+				r = http_stream_write(k->c, out.p, out.len);
+			if (r < 0)
+				return r;
+		}
 	}
 	return r;
 }
@@ -162,6 +189,7 @@ static int finish_ok(struct call *k, struct apierr *e)
 	if (k->upstream_stream) {
 		sse_finish(&k->sp);
 		r = drain_events(k);
+		k->at_end = true;
 		if (r == 0 || r == -EPROTO)
 			r = k->to->decode_end(k->dec, k->x, on_event, k);
 		if (!k->client_stream || !k->client_started) {
@@ -183,8 +211,15 @@ static int finish_ok(struct call *k, struct apierr *e)
 		r = k->to->decode_response(k->x, k->body.p, k->body.len, &resp, e);
 		if (r < 0)
 			return -EAGAIN;
-		if (k->client_stream)
+		if (k->client_stream) {
+			k->raw = false; /* a synthesized stream: encode every event */
 			return ir_response_events(&resp, on_event, k);
+		}
+		if (k->raw) {
+			/* Same family: the upstream's answer byte for byte. */
+			http_respond(k->c, 200, "application/json", NULL, k->body.p, k->body.len);
+			return 0;
+		}
 	}
 	buf_init(&out, &k->c->req_arena, LIMIT_UPSTREAM_BODY);
 	r = k->from->encode_response(k->x, &resp, &out, e);
@@ -364,6 +399,8 @@ void dispatch_inference(struct conn *c, const struct route_match *m, enum ir_fam
 		k.ok = false;
 		k.any_event = false;
 		k.err = 0;
+		k.at_end = false;
+		k.raw = k.from == k.to;
 		ir_acc_init(&k.acc, &c->req_arena);
 		k.dec = arena_zalloc(&c->req_arena, k.to->dec_size ? k.to->dec_size : 1);
 		k.enc = arena_zalloc(&c->req_arena, k.from->enc_size ? k.from->enc_size : 1);
@@ -400,8 +437,10 @@ void dispatch_inference(struct conn *c, const struct route_match *m, enum ir_fam
 		if (r < 0 && k.client_started) {
 			/* Mid-stream failure: the decoder closes what is open and
 			   emits the in-stream error. */
-			if (k.upstream_stream)
+			if (k.upstream_stream) {
+				k.at_end = true;
 				k.to->decode_end(k.dec, &x, on_event, &k);
+			}
 			return;
 		}
 		if (r < 0 && !(r == -ECANCELED && k.ok)) {
