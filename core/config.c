@@ -830,7 +830,7 @@ struct chan {
 static int decode_channels(struct ctx *x, const struct ynode *n, const struct field *f,
 			   bool strings, struct chan **ret, size_t *ret_n)
 {
-	struct chan *c;
+	struct chan *c = NULL;
 	struct strset set;
 	size_t i, k, nc = 0, old;
 

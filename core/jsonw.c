@@ -163,7 +163,6 @@ void jw_int(struct jsonw *w, int64_t v)
 
 void jw_double(struct jsonw *w, double v)
 {
-	static const char *const fmt[] = { "%.15g", "%.16g", "%.17g" };
 	char tmp[40];
 	size_t k;
 	int n = 0;
@@ -178,8 +177,9 @@ void jw_double(struct jsonw *w, double v)
 		/* Integral within 2^53: plain digits, no exponent, no ".0". */
 		n = snprintf(tmp, sizeof(tmp), "%.0f", v);
 	} else {
-		for (k = 0; k < sizeof(fmt) / sizeof(fmt[0]); k++) {
-			n = snprintf(tmp, sizeof(tmp), fmt[k], v);
+		/* The shortest of 15, 16, 17 significant digits that reads back. */
+		for (k = 15; k <= 17; k++) {
+			n = snprintf(tmp, sizeof(tmp), "%.*g", (int)k, v);
 			if (strtod(tmp, NULL) == v)
 				break;
 		}
