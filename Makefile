@@ -123,22 +123,36 @@ check: test-deps
 	@BUILD=$(BUILD) CLIPROXY=$(abspath $(BIN)) sh tests/run.sh
 
 # ---- Fuzzing (clang + libFuzzer), not part of check. -----------------------
+# The library is built once with coverage instrumentation into build-fuzz/;
+# each harness links it with libFuzzer and runs FUZZ_TIME seconds on a copy
+# of its committed corpus (new inputs stay in build-fuzz/, not in git).
 FUZZ_TIME ?= 60
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -DCLIPROXY_VERSION='"$(VERSION)"' -I. $(PKG_CFLAGS) \
-	-g -O1 -fsanitize=fuzzer,address,undefined -DCLIPROXY_TEST_HOOKS
-fuzz:
+	-g -O1 -fno-omit-frame-pointer -DCLIPROXY_TEST_HOOKS
+FUZZ_OBJS = $(LIB_SRCS:%.c=build-fuzz/%.o)
+build-fuzz/%.o: %.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
+build-fuzz/libfuzz.a: $(FUZZ_OBJS)
+	@rm -f $@
+	ar rcs $@ $(FUZZ_OBJS)
+fuzz-deps:
 	@sh tests/deps.sh clang libclang-rt-14-dev $(BUILD_DEPS)
-	@mkdir -p build-fuzz
+fuzz: fuzz-deps
+	@$(MAKE) --no-print-directory build-fuzz/libfuzz.a
 	@set -e; for f in $(FUZZ_SRCS); do \
 		n=$$(basename $$f .c); \
-		clang $(FUZZ_CFLAGS) -o build-fuzz/$$n $$f $(LIB_SRCS) $(PKG_LIBS); \
+		clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o build-fuzz/$$n $$f \
+			build-fuzz/libfuzz.a $(PKG_LIBS); \
 		mkdir -p build-fuzz/corpus-$$n; \
 		c=tests/fuzz/corpus/$${n#fuzz-}; \
-		echo "== $$n ($(FUZZ_TIME)s)"; \
 		build-fuzz/$$n -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
-			build-fuzz/corpus-$$n $$c 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' || true; \
-		test -z "$$(ls build-fuzz/crash-* 2>/dev/null)" || { echo "crash in $$n"; exit 1; }; \
+			-artifact_prefix=build-fuzz/crash-$$n- build-fuzz/corpus-$$n $$c \
+			>build-fuzz/$$n.log 2>&1 || { tail -40 build-fuzz/$$n.log; echo "FUZZ FAIL $$n"; exit 1; }; \
+		echo "$$n: $$(grep -o 'stat::number_of_executed_units: [0-9]*' build-fuzz/$$n.log | cut -d' ' -f2) executions in $(FUZZ_TIME) s"; \
 	done
+
+-include $(FUZZ_OBJS:.o=.d)
 
 lint: test-deps $(BIN)
 	@CLIPROXY=$(abspath $(BIN)) sh tests/lint.sh
@@ -169,4 +183,4 @@ uninstall:
 clean:
 	rm -rf build build-san build-fuzz cliproxy
 
-.PHONY: all cliproxy run check build-tests deps test-deps fuzz lint bench install uninstall clean
+.PHONY: all cliproxy run check build-tests deps test-deps fuzz fuzz-deps lint bench install uninstall clean

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct apierr;
 struct arena;
 struct buf;
 struct json;
@@ -47,6 +48,11 @@ void bedit_set(struct bedit *ed, int i, const char *text, size_t n);
    the last member kept.  Commas are taken care of. */
 void bedit_members(struct bedit *ed, int obj, const bool *drop, const char *const *add,
 		   size_t nadd);
+/* Parse body for a fix_body: 0, or -EINVAL (not valid JSON or not an
+   object: 400), -E2BIG (413), -ENOMEM (500) with e filled. */
+int bedit_parse(struct json *j, struct arena *a, const char *body, size_t n, struct apierr *e);
+/* bedit_write with the error turned into e (413 for -E2BIG, else 500). */
+int bedit_finish(struct bedit *ed, struct buf *out, struct apierr *e);
 /* True if any edit was recorded. */
 bool bedit_changed(const struct bedit *ed);
 /* Write the edited document to out.  0, or -EINVAL (overlapping edits),

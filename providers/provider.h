@@ -7,7 +7,8 @@
  *
  * Flow (providers/dispatch.c): registry_lookup(model) -> candidates;
  * rr_pick() chooses one not cooling down; prov->family encodes the body;
- * prov->prepare() sets URL and headers; upstream_perform() runs it; the
+ * prov->fix_body() applies the upstream's body rules; prov->prepare() sets
+ * URL and headers; upstream_perform() runs it; the
  * outcome goes to rr_report() (cooldowns, backoff levels).
  */
 #ifndef CLIPROXY_PROVIDER_H
@@ -61,7 +62,16 @@ struct provider_call {
 	enum ir_family client_family;
 	const struct http_request *client_req; /* for header passthrough (anthropic-beta, ...) */
 	const char *action;  /* Gemini: "generateContent", "streamGenerateContent", "countTokens";
-				Claude: "count_tokens"; NULL: the normal call */
+				Claude: "count_tokens"; Codex: "compact"; NULL: the normal call */
+	const struct config *cfg; /* header defaults (claude-/codex-header-defaults); may be NULL */
+	/* A stable, non-secret id of the client's API key (e.g. hex of its
+	   SHA-256), NULL if none: Codex derives the prompt cache key of an
+	   OpenAI-chat client from it. */
+	const char *client_key_id;
+
+	/* Set by fix_body for prepare (NULL: nothing). */
+	const char *body_betas;       /* Claude: the body's betas[], comma-joined */
+	const char *prompt_cache_key; /* Codex: the body's prompt_cache_key (Session_id) */
 };
 
 struct provider {
@@ -75,6 +85,13 @@ struct provider {
 	   0 or -errno with e filled. */
 	int (*prepare)(const struct provider_call *pc, struct upstream_req *u, struct arena *a,
 		       struct apierr *e);
+	/* Optional (NULL: the body goes as encoded).  The upstream's own body
+	   rules applied to the encoded or passed-through body (body, n), which
+	   is written to out with every byte not concerned kept.  Runs before
+	   prepare() and may record in pc what prepare needs (body_betas,
+	   prompt_cache_key).  0 or -errno with e filled (400/413/500). */
+	int (*fix_body)(struct provider_call *pc, const char *body, size_t n, struct buf *out,
+			struct arena *a, struct apierr *e);
 	/* The built-in model catalogue (NULL-terminated), used when a credential
 	   lists no models. */
 	const char *const *catalogue;

@@ -5,7 +5,10 @@
  * error body); the rest is its input.  Whatever decodes must pass the IR
  * invariant checker and encode; our own encoding must decode again, and a
  * second trip must be a fixed point.  Decoded requests are also encoded for
- * every other family.  Any violation aborts.
+ * every other family.  With bit 3 set the input is another family's (bits
+ * 4-5 pick it) and goes into the Gemini encoders instead: requests,
+ * responses and streams must come out as Gemini that decodes again and
+ * passes the checker.  Any violation aborts.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -163,6 +166,18 @@ static int sink_emit(void *arg, const struct ir_event *ev)
 	return 0;
 }
 
+/* For foreign decoders: check, but only encode while the sequence is sound. */
+static int sink_emit_lenient(void *arg, const struct ir_event *ev)
+{
+	struct sink *s = arg;
+
+	if (ir_check_event(&s->chk, ev) < 0)
+		return 0;
+	if (s->enc)
+		ASSERT(fam->encode_event(s->enc, s->c, ev, s->out) == 0 || s->out->err);
+	return 0;
+}
+
 static void fail_event(struct sink *s)
 {
 	struct ir_event ev;
@@ -262,6 +277,70 @@ static void fuzz_error(struct arena *a, const char *in, size_t n)
 	ASSERT(fam->encode_error(&c, &e, true, &out) == 0);
 }
 
+/* Another family's request/response/stream into the Gemini encoders. */
+static void fuzz_foreign(struct arena *a, const struct family *src, int kind, const char *in,
+			 size_t n)
+{
+	struct xlate_ctx c;
+	struct apierr e = { 0 };
+	struct buf out;
+	const char *why = NULL;
+
+	xlate_ctx_init(&c, a, true, 1700000000);
+	c.upstream_model = "gemini-2.5-pro";
+	buf_init(&out, a, OUTMAX);
+	if (kind == 0) {
+		struct ir_request r, back;
+		if (src->decode_request(&c, in, n, &r, &e) < 0)
+			return;
+		if (fam->encode_request(&c, &r, &out, &e) < 0) {
+			ASSERT(out.err == -E2BIG || out.err == -ENOMEM);
+			return;
+		}
+		ASSERT(fam->decode_request(&c, out.p, out.len, &back, &e) == 0);
+		if (ir_check_request(&back, &why) < 0) {
+			fprintf(stderr, "fuzz-gemini: invariant: %s\n%.*s\n", why, (int)out.len, out.p);
+			ASSERT(0);
+		}
+	} else if (kind == 1) {
+		struct ir_response r;
+		struct json j;
+		if (src->decode_response(&c, in, n, &r, &e) < 0)
+			return;
+		ASSERT(fam->encode_response(&c, &r, &out, &e) == 0);
+		ASSERT(json_parse(&j, a, out.p, out.len) == 0);
+	} else {
+		struct sse_parser p;
+		struct sse_event sev;
+		struct sink s, back;
+		struct buf e2, d2;
+		void *dec = arena_zalloc(a, src->dec_size ? src->dec_size : 1);
+		int r;
+
+		memset(&s, 0, sizeof(s));
+		s.c = &c;
+		s.out = &out;
+		s.enc = arena_zalloc(a, fam->enc_size);
+		fam->enc_init(s.enc, &c);
+		ir_checker_init(&s.chk);
+		ir_acc_init(&s.acc, a);
+		src->dec_init(dec, &c);
+		sse_init(&p, a, 1 << 20);
+		sse_push(&p, in, n);
+		sse_finish(&p);
+		/* the source's events may break rules of its own: not ours to judge */
+		while ((r = sse_next(&p, &sev)) > 0)
+			if (src->decode_event(dec, &c, &sev, sink_emit_lenient, &s) < 0)
+				break;
+		if (r == 0)
+			src->decode_end(dec, &c, sink_emit_lenient, &s);
+		if (out.err || s.chk.why)
+			return;
+		/* what we wrote is a Gemini stream that decodes cleanly */
+		stream_pass(a, &c, out.p, out.len, &e2, &d2, &back);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct arena a;
@@ -272,6 +351,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	fam = data[0] & 4 ? &family_gemini_cli : &family_gemini;
 	arena_init(&a, FUZZ_ARENA);
+	if (data[0] & 8) {
+		static const char *const names[] = { "claude", "openai", "responses", "gemini" };
+		const struct family *src = family_by_name(names[(data[0] >> 4) & 3]);
+		if (src && (data[0] & 3) != 3)
+			fuzz_foreign(&a, src, data[0] & 3, in, n);
+		arena_release(&a);
+		return 0;
+	}
 	switch (data[0] & 3) {
 	case 0:
 		fuzz_request(&a, in, n);
