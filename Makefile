@@ -19,7 +19,7 @@ VERSION := 0.1.0
 CC ?= cc
 # Debian packages the product needs to build, and the tools its tests use.
 BUILD_DEPS = gcc make pkg-config libcurl4-openssl-dev libjsmn-dev libyaml-dev \
-	libssl-dev libsystemd-dev libcrypt-dev
+	libssl-dev libcrypt-dev
 TEST_DEPS = systemd curl python3 mandoc bsdextrautils
 
 # ---- The link choice lives here, and only here. ----------------------------
@@ -27,7 +27,7 @@ TEST_DEPS = systemd curl python3 mandoc bsdextrautils
 # LINK=lean:    the same sources, statically linked against whatever static
 #               archives are available (see README "Start-up cost").
 LINK ?= dynamic
-PKGS = libcurl yaml-0.1 libssl libcrypto libsystemd
+PKGS = libcurl yaml-0.1 libssl libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ifeq ($(LINK),lean)
 PKG_LIBS := -static $(shell pkg-config --static --libs $(PKGS) 2>/dev/null) -lcrypt
@@ -61,9 +61,10 @@ CORE_SRCS = \
 TRANSLATE_SRCS = \
 	translate/ir.c translate/family.c translate/sse.c translate/schema.c \
 	translate/claude.c translate/openai_chat.c translate/openai_responses.c \
-	translate/gemini.c translate/gemini_req.c translate/gemini_resp.c translate/gemini_cli.c
+	translate/gemini.c translate/gemini_req.c translate/gemini_resp.c translate/gemini_cli.c \
+	translate/completions.c
 PROVIDER_SRCS = \
-	providers/upstream.c providers/dispatch.c providers/registry.c providers/prepare.c \
+	providers/upstream.c providers/dispatch.c providers/registry.c providers/prepare.c providers/bodyedit.c \
 	providers/claude.c providers/gemini.c providers/codex.c providers/openai_compat.c \
 	providers/listing.c
 AUTH_SRCS = auth/rr.c auth/rr_hint.c

@@ -17,8 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SD_JOURNAL_SUPPRESS_LOCATION
-#include <systemd/sd-journal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "core/config.h"
 #include "core/conn.h"
@@ -29,10 +29,46 @@ static struct {
 	bool journal;
 	bool debug;
 	int file_fd;
+	int journal_fd;
 	bool inited;
-} logctx = { .file_fd = -1 };
+} logctx = { .file_fd = -1, .journal_fd = -1 };
 
 #define LOG_FILE_ROTATE (10L * 1024 * 1024)
+
+/* The journal's native protocol (systemd.io/JOURNAL_NATIVE_PROTOCOL): one
+   datagram of "FIELD=value\n" lines to /run/systemd/journal/socket.  Values
+   here never contain a newline (callers escape), so the simple form
+   suffices; this is all sd_journal_send() would do for us, without loading
+   libsystemd into every process. */
+static void journal_send(const char *fields, size_t n)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX,
+				  .sun_path = "/run/systemd/journal/socket" };
+
+	if (logctx.journal_fd < 0)
+		logctx.journal_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (logctx.journal_fd < 0 ||
+	    sendto(logctx.journal_fd, fields, n, MSG_NOSIGNAL, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		/* The journal is gone: say it on stderr, which it also reads. */
+		if (write(STDERR_FILENO, fields, n) < 0) {
+			/* nothing left */
+		}
+	}
+}
+
+/* Append "KEY=value\n" with newlines in value flattened to spaces. */
+static size_t field(char *out, size_t o, size_t cap, const char *key, const char *value)
+{
+	int n = snprintf(out + o, o < cap ? cap - o : 0, "%s=", key);
+
+	if (n < 0 || o + (size_t)n >= cap)
+		return o;
+	o += (size_t)n;
+	for (; *value && o + 2 < cap; value++)
+		out[o++] = *value == '\n' ? ' ' : *value;
+	out[o++] = '\n';
+	return o;
+}
 
 static bool stderr_is_journal(void)
 {
@@ -142,8 +178,12 @@ static void emit_line(int priority, const char *line, bool journal_sent)
 	int n;
 
 	if (logctx.journal && !journal_sent) {
-		sd_journal_send("MESSAGE=%s", line, "PRIORITY=%d", priority,
-				"SYSLOG_IDENTIFIER=cliproxy", NULL);
+		char f[4600], pr[4] = { (char)('0' + priority % 10), 0 };
+		size_t o = 0;
+		o = field(f, o, sizeof(f), "MESSAGE", line);
+		o = field(f, o, sizeof(f), "PRIORITY", pr);
+		o = field(f, o, sizeof(f), "SYSLOG_IDENTIFIER", "cliproxy");
+		journal_send(f, o);
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
 	localtime_r(&now.tv_sec, &tm);
@@ -219,11 +259,17 @@ void log_request(const struct conn *c)
 		 ms10 / 10, ms10 % 10, model, c->log_provider ? c->log_provider : "-",
 		 c->log_cred ? c->log_cred : "-");
 	if (logctx.journal) {
-		char st[8];
+		char st[8], f[8192];
+		size_t o = 0;
 		snprintf(st, sizeof(st), "%d", c->status);
-		sd_journal_send("MESSAGE=%s", line, "PRIORITY=6", "SYSLOG_IDENTIFIER=cliproxy",
-				"CLIPROXY_RID=%s", c->rid, "CLIPROXY_METHOD=%s", method,
-				"CLIPROXY_PATH=%s", path, "CLIPROXY_STATUS=%s", st, NULL);
+		o = field(f, o, sizeof(f), "MESSAGE", line);
+		o = field(f, o, sizeof(f), "PRIORITY", "6");
+		o = field(f, o, sizeof(f), "SYSLOG_IDENTIFIER", "cliproxy");
+		o = field(f, o, sizeof(f), "CLIPROXY_RID", c->rid);
+		o = field(f, o, sizeof(f), "CLIPROXY_METHOD", method);
+		o = field(f, o, sizeof(f), "CLIPROXY_PATH", path);
+		o = field(f, o, sizeof(f), "CLIPROXY_STATUS", st);
+		journal_send(f, o);
 		emit_line(6, line, true);
 		return;
 	}

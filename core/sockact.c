@@ -1,8 +1,10 @@
 /*
- * sockact.c - fd discovery and hygiene.  sd_listen_fds() → fd 3 with
- * Accept=yes; otherwise fd 0/1 (inetd hands us a socket there; tests hand us
- * pipes).  A listening socket (Accept=no units) is refused: this program
- * serves one accepted connection per process.
+ * sockact.c - fd discovery and hygiene.  LISTEN_FDS=1 for our pid → fd 3
+ * with Accept=yes; otherwise fd 0/1 (inetd hands us a socket there; tests
+ * hand us pipes).  A listening socket (Accept=no units) is refused: this
+ * program serves one accepted connection per process.  The protocol is
+ * sd_listen_fds(3)'s, read here directly: linking libsystemd would cost every
+ * process the loading of it and its five libraries (README, "Start-up cost").
  */
 #include "core/sockact.h"
 
@@ -13,14 +15,17 @@
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
 
 #include "core/conn.h"
+#include "core/parse.h"
+
+#define LISTEN_FDS_START 3
 
 int proc_sanitize(void)
 {
@@ -45,17 +50,49 @@ int proc_sanitize(void)
 	return 0;
 }
 
+/* sd_listen_fds(unset_environment=1): the number of fds passed to this
+   pid, 0 if none (or for another pid), <0 on a malformed environment. */
+static int listen_fds(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	uint64_t p, n;
+	int r = 0;
+
+	if (!pid || !fds)
+		goto out;
+	if (parse_u64(pid, strlen(pid), INT32_MAX, &p) < 0 ||
+	    parse_u64(fds, strlen(fds), 1024, &n) < 0) {
+		r = -EINVAL;
+		goto out;
+	}
+	if ((pid_t)p == getpid())
+		r = (int)n;
+out:
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	return r;
+}
+
+static bool is_listening_socket(int fd)
+{
+	int v = 0;
+	socklen_t l = sizeof(v);
+
+	return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &l) == 0 && v;
+}
+
 int sockact_fds(int *ret_in, int *ret_out)
 {
-	int n = sd_listen_fds(1);
+	int n = listen_fds();
 
 	if (n < 0)
 		return n;
 	if (n > 1)
 		return -E2BIG;
 	if (n == 1) {
-		int fd = SD_LISTEN_FDS_START;
-		if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) > 0)
+		int fd = LISTEN_FDS_START;
+		if (is_listening_socket(fd))
 			return -EISCONN; /* a listening socket: unit needs Accept=yes */
 		*ret_in = *ret_out = fd;
 		return 0;

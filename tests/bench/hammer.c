@@ -5,10 +5,11 @@
  *       send REQFILE's bytes N times (CONC connections at once); each
  *       request on a new connection unless "keepalive"; prints
  *       "p50_us p99_us rps ttfb_p50_us" on one line.
- *   hammer serve PORT REPLYFILE [EVENTS GAP_US]
+ *   hammer serve PORT REPLYFILE [EVENTS GAP_US [TRAILERFILE]]
  *       answer every request on 127.0.0.1:PORT with REPLYFILE (a whole
  *       HTTP response); with EVENTS, REPLYFILE is one SSE event repeated
- *       EVENTS times in a chunked 200 stream, GAP_US apart.
+ *       EVENTS times in a chunked 200 stream, GAP_US apart, then
+ *       TRAILERFILE's bytes (e.g. the final events).
  * Test tooling, not product code: plain libc, no limits beyond sanity.
  */
 #include <arpa/inet.h>
@@ -205,6 +206,8 @@ static char *reply;
 static size_t replylen;
 static int events;
 static long gap_us;
+static char *trailer;
+static size_t trailerlen;
 
 static void serve_conn(int fd)
 {
@@ -254,6 +257,12 @@ static void serve_conn(int fd)
 				if (gap_us)
 					usleep((useconds_t)gap_us);
 			}
+			if (trailerlen) {
+				int hl = snprintf(hdr, sizeof(hdr), "%zx\r\n", trailerlen);
+				if (write(fd, hdr, (size_t)hl) < 0 || write(fd, trailer, trailerlen) < 0 ||
+				    write(fd, "\r\n", 2) < 0)
+					return;
+			}
 			if (write(fd, "0\r\n\r\n", 5) < 0)
 				return;
 		}
@@ -276,6 +285,8 @@ static int serve(int argc, char **argv)
 	reply = slurp(argv[3], &replylen);
 	events = argc > 4 ? atoi(argv[4]) : 0;
 	gap_us = argc > 5 ? atol(argv[5]) : 0;
+	if (argc > 6)
+		trailer = slurp(argv[6], &trailerlen);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (!reply || bind(lfd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(lfd, 512) < 0)

@@ -1,0 +1,103 @@
+/*
+ * codex_oauth.c - the ChatGPT backend for Codex OAuth accounts (SPEC §2.5):
+ * POST <base>/responses with base https://chatgpt.com/backend-api/codex.
+ * Body rules and the common headers are the Codex API-key provider's
+ * (providers/codex.c, reached through its ops); this file adds what only an
+ * account has: Originator (a Codex client's own wins) and
+ * Chatgpt-Account-Id, with the access token as the Bearer.  Always streamed
+ * upstream; usage_limit_reached cooldowns come from rr_hint_from_body.
+ */
+#include "providers/provider.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "providers/prepare.h"
+#include "providers/upstream.h"
+
+#define CODEX_ORIGINATOR "codex-tui"
+
+/* SPEC §5.4: plus/pro (and unknown plans) get every model; free and team
+   plans lack gpt-5.3-codex-spark (the last entry). */
+static const char *const codex_oauth_catalogue[] = {
+	"gpt-5",
+	"gpt-5-codex",
+	"gpt-5-codex-mini",
+	"gpt-5.1",
+	"gpt-5.1-codex",
+	"gpt-5.1-codex-mini",
+	"gpt-5.1-codex-max",
+	"gpt-5.2",
+	"gpt-5.2-codex",
+	"gpt-5.3-codex",
+	"gpt-5.4",
+	"gpt-5.4-mini",
+	"gpt-5.3-codex-spark",
+	NULL,
+};
+
+static const char *const codex_oauth_catalogue_basic[] = {
+	"gpt-5",
+	"gpt-5-codex",
+	"gpt-5-codex-mini",
+	"gpt-5.1",
+	"gpt-5.1-codex",
+	"gpt-5.1-codex-mini",
+	"gpt-5.1-codex-max",
+	"gpt-5.2",
+	"gpt-5.2-codex",
+	"gpt-5.3-codex",
+	"gpt-5.4",
+	"gpt-5.4-mini",
+	NULL,
+};
+
+const char *const *codex_oauth_models(const char *plan)
+{
+	if (plan && (strcmp(plan, "free") == 0 || strcmp(plan, "team") == 0))
+		return codex_oauth_catalogue_basic;
+	return codex_oauth_catalogue;
+}
+
+static int codex_oauth_fix_body(struct provider_call *pc, const char *body, size_t n,
+				struct buf *out, struct arena *a, struct apierr *e)
+{
+	return provider_codex.fix_body(pc, body, n, out, a, e);
+}
+
+static int codex_oauth_prepare(const struct provider_call *pc, struct upstream_req *u,
+			       struct arena *a, struct apierr *e)
+{
+	const char *orig, *acct = pc->cred->account_id;
+	int r;
+
+	if (!pc->cred->api_key || !*pc->cred->api_key)
+		return apierr_set(e, -EACCES, 500, "api_error", "the credential has no access token");
+	/* URL, body headers, agent, session and the Bearer: as for a key. */
+	r = provider_codex.prepare(pc, u, a, e);
+	if (r < 0)
+		return r;
+	orig = prepare_client_header(pc, IR_FAM_RESPONSES, "originator");
+	r = upstream_header(u, a, "Originator", orig ? orig : CODEX_ORIGINATOR);
+	if (r == 0 && acct && *acct)
+		r = upstream_header(u, a, "Chatgpt-Account-Id", acct);
+	/* The credential's own headers still win. */
+	if (r == 0)
+		r = prepare_cred_headers(pc->cred, u, a);
+	if (r < 0)
+		return apierr_set(e, r, 500, "api_error", "cannot build the upstream request headers");
+	return 0;
+}
+
+const struct provider provider_codex_oauth = {
+	.name = "codex-oauth",
+	.config_key = "codex",
+	.family = IR_FAM_RESPONSES,
+	.stream_only = true,
+	.default_base_url = "https://chatgpt.com/backend-api/codex",
+	.base_url_env = "CLIPROXY_CODEX_BASE_URL",
+	.prepare = codex_oauth_prepare,
+	.fix_body = codex_oauth_fix_body,
+	.catalogue = codex_oauth_catalogue,
+};
