@@ -166,8 +166,8 @@ install: cliproxy
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(UNITDIR_USER) $(DESTDIR)$(UNITDIR_SYSTEM)
 	install -m 0755 cliproxy $(DESTDIR)$(BINDIR)/cliproxy
-	install -m 0644 man/cliproxy.1 $(DESTDIR)$(MANDIR)/man1/cliproxy.1
-	install -m 0644 man/cliproxy.yaml.5 $(DESTDIR)$(MANDIR)/man5/cliproxy.yaml.5
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	for u in units/*; do \
 		sed 's|@BINDIR@|$(BINDIR)|g' $$u > $(DESTDIR)$(UNITDIR_USER)/$$(basename $$u); \
 		sed 's|@BINDIR@|$(BINDIR)|g' $$u > $(DESTDIR)$(UNITDIR_SYSTEM)/$$(basename $$u); \
@@ -175,8 +175,9 @@ install: cliproxy
 	done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/cliproxy $(DESTDIR)$(MANDIR)/man1/cliproxy.1 \
-		$(DESTDIR)$(MANDIR)/man5/cliproxy.yaml.5
+	rm -f $(DESTDIR)$(BINDIR)/cliproxy
+	for m in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$$(basename $$m); done
+	for m in man/*.5; do rm -f $(DESTDIR)$(MANDIR)/man5/$$(basename $$m); done
 	for u in units/*; do \
 		rm -f $(DESTDIR)$(UNITDIR_USER)/$$(basename $$u) $(DESTDIR)$(UNITDIR_SYSTEM)/$$(basename $$u); \
 	done
