@@ -26,20 +26,28 @@ TEST_DEPS = systemd curl python3 mandoc bsdextrautils
 # LINK=dynamic: Debian's shared libraries (the default).
 # LINK=lean:    the same sources, statically linked against whatever static
 #               archives are available (see README "Start-up cost").
+# LINK=dynamic: Debian's shared libraries; libcurl is dlopen()ed by the first
+#               upstream call (providers/curl_load.c), so requests that never
+#               go upstream never load it (the default).
+# LINK=lean:    libyaml, OpenSSL and libcurl linked statically, as far as
+#               Debian ships static archives of them (README "Start-up cost").
 LINK ?= dynamic
-PKGS = libcurl yaml-0.1 libssl libcrypto
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKGS = yaml-0.1 libssl libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags libcurl $(PKGS) 2>/dev/null)
 ifeq ($(LINK),lean)
-PKG_LIBS := -static $(shell pkg-config --static --libs $(PKGS) 2>/dev/null) -lcrypt
+PKG_LIBS := -Wl,-Bstatic $(shell pkg-config --static --libs libcurl $(PKGS) 2>/dev/null) \
+	-Wl,-Bdynamic -lcrypt
+ALL_CFLAGS_LINK = -DCLIPROXY_CURL_STATIC
 else
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt -ldl
+ALL_CFLAGS_LINK =
 endif
 
 WARN = -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla -Wno-unused-parameter
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DCLIPROXY_VERSION='"$(VERSION)"' $(WARN) \
-	$(PKG_CFLAGS) -I. $(CFLAGS)
+	$(PKG_CFLAGS) $(ALL_CFLAGS_LINK) -I. $(CFLAGS)
 ifeq ($(WERROR),1)
 ALL_CFLAGS += -Werror
 endif
@@ -57,14 +65,14 @@ CORE_SRCS = \
 	core/arena.c core/buf.c core/err.c core/json.c core/jsonw.c \
 	core/config.c core/http_req.c core/http_resp.c core/log.c \
 	core/conn.c core/serve.c core/route.c core/access.c core/sockact.c \
-	core/listen.c core/fsutil.c core/parse.c core/handlers.c
+	core/listen.c core/fsutil.c core/parse.c core/handlers.c core/digest.c
 TRANSLATE_SRCS = \
 	translate/ir.c translate/family.c translate/sse.c translate/schema.c \
 	translate/claude.c translate/openai_chat.c translate/openai_responses.c \
 	translate/gemini.c translate/gemini_req.c translate/gemini_resp.c translate/gemini_cli.c \
 	translate/completions.c
 PROVIDER_SRCS = \
-	providers/upstream.c providers/dispatch.c providers/registry.c providers/prepare.c providers/bodyedit.c \
+	providers/upstream.c providers/curl_load.c providers/dispatch.c providers/registry.c providers/prepare.c providers/bodyedit.c \
 	providers/claude.c providers/gemini.c providers/codex.c providers/openai_compat.c \
 	providers/listing.c
 AUTH_SRCS = auth/rr.c auth/rr_hint.c

@@ -1,9 +1,11 @@
 /*
  * oauth.h - the pieces every `cliproxy login` flow shares: PKCE S256 and
- * state from OpenSSL's RAND, form/query encoding, endpoint overrides from the
- * environment, the one-shot callback listener with its paste fallback, the
- * parsers for a callback request and a pasted line, JSON calls to token
- * endpoints, JWT claims, and RFC 3339 times.
+ * state from OpenSSL's RAND, authorize URLs, the one-shot callback listener
+ * with its paste fallback, the parsers for a callback request and a pasted
+ * line, and JSON calls to the account endpoints (user info, projects, Cloud
+ * Code onboarding, device flow).  Token exchange, form encoding, JWT claims,
+ * file names, times and endpoint overrides come from auth/refresh.h and
+ * auth/store.h (engineer A's), shared with the refresh path.
  *
  * Invariants: nothing here logs or prints a token; strings are arena
  * allocated (put token answers in a secret arena).  The listener binds
@@ -18,7 +20,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 
 #include "core/json.h"
 
@@ -44,23 +45,10 @@ int oauth_random_state(char out[OAUTH_RANDOM_LEN]);
 
 /* ---- Encoding ----------------------------------------------------------- */
 
-/* base64url without padding of <p,n> into b.  0 or the buf error. */
-int oauth_b64url_encode(struct buf *b, const void *p, size_t n);
-/* Decode base64url (padding and the standard alphabet's +/ tolerated) into a
-   NUL-terminated arena copy.  0 or -EINVAL / -ENOMEM. */
-int oauth_b64url_decode(struct arena *a, const char *s, size_t n, char **ret, size_t *ret_len);
-/* Append key=value, form-encoded (application/x-www-form-urlencoded, as Go's
-   url.Values: unreserved bytes kept, space '+', the rest %XX), with '&'
-   before it unless b is empty. */
-int oauth_form_add(struct buf *b, const char *key, const char *value);
 /* base + '?' (or '&' when base has a query) + the form-encoded pairs of kv
-   (NULL-terminated list of key, value; a NULL value skips the pair). */
+   (NULL-terminated list of key, value; a NULL value skips the pair), encoded
+   by auth_form_add (auth/refresh.h).  NULL on ENOMEM / E2BIG. */
 char *oauth_url(struct arena *a, const char *base, const char *const *kv);
-
-/* ---- Endpoints ---------------------------------------------------------- */
-
-/* $env when set and non-empty, else dflt. */
-const char *oauth_endpoint(const char *env, const char *dflt);
 
 /* ---- The browser's answer ----------------------------------------------- */
 
@@ -146,19 +134,7 @@ int oauth_http_call(struct arena *a, const struct oauth_http *h, struct oauth_ht
    "error_description" (or Google's error.message), else the status. */
 const char *oauth_http_error(struct arena *a, const struct oauth_http_resp *r);
 
-/* ---- Tokens ------------------------------------------------------------- */
-
-/* Decode a JWT's payload (no signature check: it came from the token
-   endpoint over TLS) into j.  0 or -EINVAL / -ENOMEM. */
-int oauth_jwt_claims(struct arena *a, const char *jwt, struct json *j);
-
-/* RFC 3339 in local time with a numeric offset ("Z" for UTC), as Go's
-   time.RFC3339 prints it: "2026-11-25T13:04:05+01:00". */
-void oauth_rfc3339(time_t t, char out[32]);
-
-/* A file-name-safe copy of an untrusted component (e-mail, project, hash):
-   '/', '\\', ':' and control bytes become '_'; surrounding spaces dropped. */
-char *oauth_file_component(struct arena *a, const char *s);
+/* ---- Odds and ends ------------------------------------------------------ */
 
 /* Seconds for the whole callback wait: $CLIPROXY_LOGIN_TIMEOUT (1..86400)
    or dflt. */

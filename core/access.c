@@ -10,10 +10,10 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 
 #include "core/config.h"
 #include "core/conn.h"
+#include "core/digest.h"
 #include "core/err.h"
 #include "core/http_req.h"
 #include "core/parse.h"
@@ -40,17 +40,18 @@ bool access_has_real_keys(const struct config *cfg)
 
 static bool key_matches(const struct config *cfg, const char *cand, size_t n)
 {
-	unsigned char want[SHA256_DIGEST_LENGTH], got[SHA256_DIGEST_LENGTH];
+	unsigned char want[DIGEST_SHA256_LEN], got[DIGEST_SHA256_LEN];
 	int hit = 0;
 
-	SHA256((const unsigned char *)cand, n, got);
-	/* Compare against every key, without stopping early. */
+	digest_sha256(cand, n, got);
+	/* Compare digests against every key, without stopping early. */
 	for (size_t i = 0; i < cfg->api_keys.n; i++) {
 		const char *k = cfg->api_keys.v[i];
-		SHA256((const unsigned char *)k, strlen(k), want);
+		digest_sha256(k, strlen(k), want);
 		hit |= CRYPTO_memcmp(want, got, sizeof(got)) == 0;
 	}
 	OPENSSL_cleanse(got, sizeof(got));
+	OPENSSL_cleanse(want, sizeof(want));
 	return hit;
 }
 
@@ -87,8 +88,11 @@ int access_client(struct conn *c, struct apierr *e)
 		cand[ncand++] = h;
 	for (size_t i = 0; i < ncand; i++) {
 		any = true;
-		if (key_matches(&c->cfg, cand[i], strlen(cand[i])))
+		if (key_matches(&c->cfg, cand[i], strlen(cand[i]))) {
+			/* A stable, non-secret handle on who called (prompt caches). */
+			digest_sha256_hex(cand[i], strlen(cand[i]), 16, c->client_key_id);
 			return 0;
+		}
 	}
 	if (!any)
 		return apierr_set(e, -EACCES, 401, "authentication_error", "Missing API key");

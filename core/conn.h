@@ -61,6 +61,7 @@ struct conn {
 	bool close_after;  /* send Connection: close and stop after this response */
 	bool client_gone;  /* a write failed: the peer went away */
 	const char *log_model, *log_provider, *log_cred; /* labels for the log line */
+	char client_key_id[33]; /* hex of SHA-256 of the client's key (not secret), "" if none */
 	int requests;      /* served on this connection */
 };
 

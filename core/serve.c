@@ -189,6 +189,7 @@ static int serve_one(struct conn *c)
 	c->bytes_out = 0;
 	c->head_sent = false;
 	c->log_model = c->log_provider = c->log_cred = NULL;
+	c->client_key_id[0] = 0;
 	memset(&m, 0, sizeof(m));
 	http_req_init(&p, &c->req_arena);
 	c->deadline = now_ms() + (c->requests == 0 || started ? c->header_ms : c->idle_ms);

@@ -423,9 +423,21 @@ void dispatch_inference(struct conn *c, const struct route_match *m, enum ir_fam
 		pc.client_family = from_id;
 		pc.client_req = c->req;
 		pc.action = k.to->id == IR_FAM_GEMINI || k.to->id == IR_FAM_GEMINI_CLI ? gemini_action(&k) : NULL;
+		pc.cfg = &c->cfg;
+		pc.client_key_id = c->client_key_id[0] ? c->client_key_id : NULL;
 		memset(&u, 0, sizeof(u));
 		u.body = body.p;
 		u.body_len = body.len;
+		if (t->cred->prov->fix_body) {
+			struct buf fixed;
+			buf_init(&fixed, &c->req_arena, LIMIT_BODY_BYTES * 2);
+			if (t->cred->prov->fix_body(&pc, body.p, body.len, &fixed, &c->req_arena, &e) < 0) {
+				answer_error(&k, &e, NULL);
+				return;
+			}
+			u.body = fixed.p;
+			u.body_len = fixed.len;
+		}
 		u.proxy = t->cred->proxy_url ? t->cred->proxy_url : c->cfg.proxy_url;
 		if (t->cred->prov->prepare(&pc, &u, &c->req_arena, &e) < 0) {
 			answer_error(&k, &e, NULL);

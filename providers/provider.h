@@ -23,6 +23,7 @@
 #include "translate/ir.h"
 
 struct arena;
+struct auth_file;
 struct buf;
 struct upstream_req;
 struct xlate_ctx;
@@ -46,6 +47,20 @@ struct credential {
 	const char *compat_name; /* openai-compatibility entry name */
 	int priority;
 	int index; /* position in its config list */
+
+	/* Auth-dir (OAuth) credentials (auth/store.h); NULL/0 for API keys.
+	   registry_build() loads the file without secrets; dispatch calls
+	   auth_ensure_fresh(cfg, auth, force, ...) (auth/refresh.h) right
+	   before prepare(), which then reads auth->access_token (Codex also
+	   auth->account_id).  All credentials of one multi-project Gemini
+	   file share one auth.  id is the file name ("#<project>" appended
+	   per project), label the e-mail (" <project>" appended); api_key
+	   is NULL.  Kinds map to providers in registry.c (auth_provider):
+	   gemini -> provider_gemini_cli, codex -> provider_codex, claude ->
+	   provider_claude; a prepare() seeing cred->auth uses the OAuth rules. */
+	struct auth_file *auth;
+	const char *project_id; /* gemini-cli: this credential's project, NULL: none known */
+	bool disable_cooling;   /* auth file "disable_cooling" */
 };
 
 /* One way to serve a client's model. */

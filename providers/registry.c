@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/sha.h>
 
 #include "core/arena.h"
+#include "core/digest.h"
 
 /* The provider objects (providers/<name>.c) are referenced strongly on
    purpose: a weak reference does not pull an object out of a static archive
@@ -96,9 +96,7 @@ static char *mask_key(struct arena *a, const char *key)
 static char *cred_id(struct arena *a, struct arena *secrets, const char *name,
 		     const char *key, const char *base_url)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	size_t kn = strlen(key), bn = strlen(base_url), i;
+	size_t kn = strlen(key), bn = strlen(base_url);
 	char tail[13];
 	char *tmp = arena_alloc(secrets, kn + 1 + bn + 1);
 
@@ -107,12 +105,7 @@ static char *cred_id(struct arena *a, struct arena *secrets, const char *name,
 	memcpy(tmp, key, kn);
 	tmp[kn] = '\n';
 	memcpy(tmp + kn + 1, base_url, bn);
-	SHA256((const unsigned char *)tmp, kn + 1 + bn, md);
-	for (i = 0; i < 6; i++) {
-		tail[2 * i] = hex[md[i] >> 4];
-		tail[2 * i + 1] = hex[md[i] & 15];
-	}
-	tail[12] = 0;
+	digest_sha256_hex(tmp, kn + 1 + bn, 6, tail);
 	return arena_printf(a, "%s-%s", name, tail);
 }
 

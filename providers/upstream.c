@@ -15,11 +15,11 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include <curl/curl.h>
 
 #include "core/arena.h"
 #include "core/conn.h"
 #include "core/limits.h"
+#include "providers/curl_load.h"
 
 int upstream_header(struct upstream_req *u, struct arena *a, const char *name, const char *value)
 {
@@ -57,6 +57,7 @@ const char *upstream_resp_header(const struct upstream_resp *r, const char *name
 }
 
 struct xfer {
+	const struct curl_api *C;
 	struct arena *a;
 	const struct upstream_cb *cb;
 	struct upstream_resp resp;
@@ -68,12 +69,13 @@ struct xfer {
 
 static void deliver_head(struct xfer *x)
 {
+	const struct curl_api *C = x->C;
 	long code = 0;
 
 	if (x->head_done)
 		return;
 	x->head_done = true;
-	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
+	C->easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
 	x->resp.status = (int)code;
 	if (x->cb->on_head && x->cb->on_head(x->cb->arg, &x->resp) < 0)
 		x->aborted = true;
@@ -107,10 +109,11 @@ static size_t on_header(char *p, size_t size, size_t nitems, void *arg)
 static size_t on_body(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct xfer *x = arg;
+	const struct curl_api *C = x->C;
 	size_t n = size * nmemb;
 	long code = 0;
 
-	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
+	C->easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
 	if (code >= 100 && code < 200)
 		return n;
 	deliver_head(x);
@@ -127,9 +130,9 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-static int map_curl_error(CURLcode rc, const char **what)
+static int map_curl_error(const struct curl_api *C, CURLcode rc, const char **what)
 {
-	*what = curl_easy_strerror(rc);
+	*what = C->easy_strerror(rc);
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
 		return -ECONNREFUSED;
@@ -170,7 +173,7 @@ static int client_state(struct conn *c, bool *watch)
 int upstream_perform(struct conn *c, struct arena *a, const struct upstream_req *u,
 		     const struct upstream_cb *cb, struct upstream_result *ret)
 {
-	static bool curl_ready;
+	const struct curl_api *C;
 	struct xfer x;
 	struct curl_slist *hl = NULL;
 	CURLM *m = NULL;
@@ -182,22 +185,20 @@ int upstream_perform(struct conn *c, struct arena *a, const struct upstream_req 
 	memset(&x, 0, sizeof(x));
 	x.a = a;
 	x.cb = cb;
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-			ret->err = -EPROTO;
-			ret->what = "libcurl initialisation failed";
-			return ret->err;
-		}
-		curl_ready = true;
+	if (curl_api_get(&C) < 0) {
+		ret->err = -EPROTO;
+		ret->what = "libcurl is not available (libcurl4 package)";
+		return ret->err;
 	}
-	x.h = curl_easy_init();
-	m = curl_multi_init();
+	x.C = C;
+	x.h = C->easy_init();
+	m = C->multi_init();
 	if (!x.h || !m) {
 		r = -ENOMEM;
 		goto out;
 	}
 	for (int i = 0; i < u->nheaders; i++) {
-		struct curl_slist *n2 = curl_slist_append(hl, u->headers[i]);
+		struct curl_slist *n2 = C->slist_append(hl, u->headers[i]);
 		if (!n2) {
 			r = -ENOMEM;
 			goto out;
@@ -205,57 +206,57 @@ int upstream_perform(struct conn *c, struct arena *a, const struct upstream_req 
 		hl = n2;
 	}
 	/* No "Expect: 100-continue" round trip for big bodies. */
-	hl = curl_slist_append(hl, "Expect:");
-	curl_easy_setopt(x.h, CURLOPT_URL, u->url);
-	curl_easy_setopt(x.h, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(x.h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(x.h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(x.h, CURLOPT_FOLLOWLOCATION, 0L);
+	hl = C->slist_append(hl, "Expect:");
+	C->easy_setopt(x.h, CURLOPT_URL, u->url);
+	C->easy_setopt(x.h, CURLOPT_HTTPHEADER, hl);
+	C->easy_setopt(x.h, CURLOPT_NOSIGNAL, 1L);
+	C->easy_setopt(x.h, CURLOPT_PROTOCOLS_STR, "http,https");
+	C->easy_setopt(x.h, CURLOPT_FOLLOWLOCATION, 0L);
 	/* Hashed CA directory: only the root a server needs is read. */
-	curl_easy_setopt(x.h, CURLOPT_CAINFO, NULL);
-	curl_easy_setopt(x.h, CURLOPT_CAPATH, "/etc/ssl/certs");
-	curl_easy_setopt(x.h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(x.h, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(x.h, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(x.h, CURLOPT_CONNECTTIMEOUT_MS, (long)DEADLINE_UPSTREAM_CONNECT_MS);
+	C->easy_setopt(x.h, CURLOPT_CAINFO, NULL);
+	C->easy_setopt(x.h, CURLOPT_CAPATH, "/etc/ssl/certs");
+	C->easy_setopt(x.h, CURLOPT_SSL_VERIFYPEER, 1L);
+	C->easy_setopt(x.h, CURLOPT_SSL_VERIFYHOST, 2L);
+	C->easy_setopt(x.h, CURLOPT_ACCEPT_ENCODING, "");
+	C->easy_setopt(x.h, CURLOPT_CONNECTTIMEOUT_MS, (long)DEADLINE_UPSTREAM_CONNECT_MS);
 	/* An upstream silent this long (no byte at all) is dead. */
-	curl_easy_setopt(x.h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(x.h, CURLOPT_LOW_SPEED_TIME, (long)(DEADLINE_UPSTREAM_IDLE_MS / 1000));
-	curl_easy_setopt(x.h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(x.h, CURLOPT_HEADERDATA, &x);
-	curl_easy_setopt(x.h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(x.h, CURLOPT_WRITEDATA, &x);
-	curl_easy_setopt(x.h, CURLOPT_TCP_NODELAY, 1L);
+	C->easy_setopt(x.h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	C->easy_setopt(x.h, CURLOPT_LOW_SPEED_TIME, (long)(DEADLINE_UPSTREAM_IDLE_MS / 1000));
+	C->easy_setopt(x.h, CURLOPT_HEADERFUNCTION, on_header);
+	C->easy_setopt(x.h, CURLOPT_HEADERDATA, &x);
+	C->easy_setopt(x.h, CURLOPT_WRITEFUNCTION, on_body);
+	C->easy_setopt(x.h, CURLOPT_WRITEDATA, &x);
+	C->easy_setopt(x.h, CURLOPT_TCP_NODELAY, 1L);
 	if (u->proxy && *u->proxy) {
 		if (strcmp(u->proxy, "direct") == 0 || strcmp(u->proxy, "none") == 0)
-			curl_easy_setopt(x.h, CURLOPT_PROXY, "");
+			C->easy_setopt(x.h, CURLOPT_PROXY, "");
 		else
-			curl_easy_setopt(x.h, CURLOPT_PROXY, u->proxy);
+			C->easy_setopt(x.h, CURLOPT_PROXY, u->proxy);
 	}
 	if (u->body) {
-		curl_easy_setopt(x.h, CURLOPT_POST, 1L);
-		curl_easy_setopt(x.h, CURLOPT_POSTFIELDS, u->body);
-		curl_easy_setopt(x.h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)u->body_len);
+		C->easy_setopt(x.h, CURLOPT_POST, 1L);
+		C->easy_setopt(x.h, CURLOPT_POSTFIELDS, u->body);
+		C->easy_setopt(x.h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)u->body_len);
 	}
 	if (u->method && strcmp(u->method, "GET") == 0)
-		curl_easy_setopt(x.h, CURLOPT_HTTPGET, 1L);
-	curl_multi_add_handle(m, x.h);
+		C->easy_setopt(x.h, CURLOPT_HTTPGET, 1L);
+	C->multi_add_handle(m, x.h);
 
 	while (still) {
 		struct curl_waitfd wfd = { .fd = watch ? c->in_fd : -1, .events = CURL_WAIT_POLLIN };
 		CURLMsg *msg;
 		int q;
 
-		if (curl_multi_perform(m, &still) != CURLM_OK) {
+		if (C->multi_perform(m, &still) != CURLM_OK) {
 			r = -EPROTO;
 			break;
 		}
-		while ((msg = curl_multi_info_read(m, &q)))
+		while ((msg = C->multi_info_read(m, &q)))
 			if (msg->msg == CURLMSG_DONE)
 				rc = msg->data.result;
 		if (!still)
 			break;
-		if (curl_multi_wait(m, watch ? &wfd : NULL, watch ? 1 : 0, 1000, NULL) != CURLM_OK) {
+		if (C->multi_wait(m, watch ? &wfd : NULL, watch ? 1 : 0, 1000, NULL) != CURLM_OK) {
 			r = -EPROTO;
 			break;
 		}
@@ -269,7 +270,7 @@ int upstream_perform(struct conn *c, struct arena *a, const struct upstream_req 
 		if (x.cb_err)
 			r = x.cb_err;
 		else
-			r = map_curl_error(rc, &ret->what);
+			r = map_curl_error(x.C, rc, &ret->what);
 	}
 	if (r == 0)
 		deliver_head(&x); /* a body-less answer still has a head */
@@ -277,7 +278,7 @@ out:
 	ret->status = x.resp.status;
 	if (!ret->status && x.h) {
 		long code = 0;
-		curl_easy_getinfo(x.h, CURLINFO_RESPONSE_CODE, &code);
+		C->easy_getinfo(x.h, CURLINFO_RESPONSE_CODE, &code);
 		ret->status = (int)code;
 	}
 	ret->err = r;
@@ -288,11 +289,11 @@ out:
 	else if (r == -ENOMEM)
 		ret->what = "out of memory";
 	if (m && x.h)
-		curl_multi_remove_handle(m, x.h);
+		C->multi_remove_handle(m, x.h);
 	if (x.h)
-		curl_easy_cleanup(x.h);
+		C->easy_cleanup(x.h);
 	if (m)
-		curl_multi_cleanup(m);
-	curl_slist_free_all(hl);
+		C->multi_cleanup(m);
+	C->slist_free_all(hl);
 	return r;
 }
