@@ -616,6 +616,22 @@ const char *oauth_http_error(struct arena *a, const struct oauth_http_resp *r)
 			    desc ? (err ? " - " : ": ") : "", e2);
 }
 
+const char *oauth_token_error(struct arena *a, const struct auth_token *t)
+{
+	char e1[160] = "", e2[320] = "";
+
+	if (t->status == 0)
+		return arena_printf(a, "no answer (%s)", t->what ? t->what : "transport error");
+	if (t->error)
+		log_escape(e1, sizeof(e1), t->error, strlen(t->error));
+	if (t->error_description)
+		log_escape(e2, sizeof(e2), t->error_description, strlen(t->error_description));
+	if (!t->error && !t->error_description && t->status >= 200 && t->status < 300)
+		return arena_printf(a, "HTTP %d without an access token", t->status);
+	return arena_printf(a, "HTTP %d%s%s%s%s", t->status, t->error ? ": " : "", e1,
+			    t->error_description ? (t->error ? " - " : ": ") : "", e2);
+}
+
 int oauth_timeout_s(int dflt)
 {
 	const char *v = getenv("CLIPROXY_LOGIN_TIMEOUT");

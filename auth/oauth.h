@@ -134,6 +134,10 @@ int oauth_http_call(struct arena *a, const struct oauth_http *h, struct oauth_ht
    "error_description" (or Google's error.message), else the status. */
 const char *oauth_http_error(struct arena *a, const struct oauth_http_resp *r);
 
+/* The same for a token endpoint's answer (auth_token_post, auth/refresh.h). */
+struct auth_token;
+const char *oauth_token_error(struct arena *a, const struct auth_token *t);
+
 /* ---- Odds and ends ------------------------------------------------------ */
 
 /* Seconds for the whole callback wait: $CLIPROXY_LOGIN_TIMEOUT (1..86400)

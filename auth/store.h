@@ -273,6 +273,11 @@ struct auth_name {
 };
 char *auth_file_name(struct arena *a, const struct auth_name *n);
 
+/* The top-level members read as an expiry, in the original's order
+   (SPEC §3.10): "expired", "expire", "expires_at", "expiresAt", "expiry",
+   "expires"; NULL-terminated. */
+extern const char *const auth_expiry_keys[];
+
 /* RFC 3339 date-time ("2025-01-02T03:04:05Z", fraction and "+hh:mm"
    offsets allowed, 'T' or ' ' between date and time) -> unix seconds.
    0 or -EINVAL. */

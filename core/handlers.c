@@ -23,6 +23,7 @@
 #include "core/json.h"
 #include "core/jsonw.h"
 #include "core/route.h"
+#include "providers/count_tokens.h"
 #include "providers/dispatch.h"
 #include "providers/listing.h"
 
@@ -238,7 +239,7 @@ void handle_request(struct conn *c, const struct route_match *m)
 			return;
 		}
 		if (m->action_len == 11 && memcmp(m->action, "countTokens", 11) == 0) {
-			not_yet(c, "countTokens");
+			count_tokens(c, m, IR_FAM_GEMINI);
 			return;
 		}
 		dispatch_inference(c, m, IR_FAM_GEMINI);
@@ -260,10 +261,10 @@ void handle_request(struct conn *c, const struct route_match *m)
 		dispatch_inference(c, m, IR_FAM_RESPONSES);
 		return;
 	case R_COMPLETIONS:
-		not_yet(c, "the legacy /v1/completions endpoint");
+		dispatch_completions(c, m);
 		return;
 	case R_COUNT_TOKENS:
-		not_yet(c, "count_tokens");
+		count_tokens(c, m, IR_FAM_CLAUDE);
 		return;
 	case R_RESPONSES_COMPACT:
 		not_yet(c, "/v1/responses/compact");

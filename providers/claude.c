@@ -29,8 +29,9 @@
 #endif
 
 /* What we claim to be: every version, beta list and agent string is here
-   (config claude-header-defaults replaces the agent and X-Stainless-*).  The oauth-2025-04-20 beta of SPEC §2.7 belongs to OAuth tokens
-   and is left out for API keys.  A client's newer anthropic-version is not
+   (config claude-header-defaults replaces the agent and X-Stainless-*).
+   The oauth-2025-04-20 beta of SPEC §2.7 belongs to OAuth tokens and is
+   left out for API keys.  A client's newer anthropic-version is not
    passed on: the hub's Claude codec speaks 2023-06-01. */
 #define CLAUDE_OFFICIAL_BASE "https://api.anthropic.com"
 #define CLAUDE_API_VERSION "2023-06-01"

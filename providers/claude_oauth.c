@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth/store.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/json.h"
@@ -259,18 +260,25 @@ static bool has_token(const char *list, const char *tok)
 static int claude_oauth_prepare(const struct provider_call *pc, struct upstream_req *u,
 				struct arena *a, struct apierr *e)
 {
+	const struct auth_file *f = pc->cred->auth;
+	struct provider_call kpc = *pc;
+	struct credential kcr = *pc->cred;
 	const char *betas, *bearer;
 	int r;
 
-	if (!pc->cred->api_key || !*pc->cred->api_key)
-		return apierr_set(e, -EACCES, 500, "api_error", "the credential has no access token");
-	r = provider_claude.prepare(pc, u, a, e);
+	/* The token auth_ensure_fresh() just read stands in for the key. */
+	if (f && f->access_token && *f->access_token)
+		kcr.api_key = f->access_token;
+	if (!kcr.api_key || !*kcr.api_key)
+		return apierr_set(e, -EACCES, 503, "api_error", "the credential has no access token");
+	kpc.cred = &kcr;
+	r = provider_claude.prepare(&kpc, u, a, e);
 	if (r < 0)
 		return r;
 	/* An OAuth token is a Bearer, on Anthropic's host too. */
 	drop_header(u, "x-api-key");
 	drop_header(u, "Anthropic-Dangerous-Direct-Browser-Access");
-	bearer = arena_printf(a, "Bearer %s", pc->cred->api_key);
+	bearer = arena_printf(a, "Bearer %s", kcr.api_key);
 	betas = header_value(u, "Anthropic-Beta");
 	if (!betas || !*betas)
 		betas = CLAUDE_OAUTH_BETA;

@@ -7,6 +7,9 @@
  * store, instructions, include, refused fields, system roles, web search
  * tool types); every other byte of the body goes as it came.
  */
+/* The low-level SHA-1 (deprecated in OpenSSL 3, but free of the provider
+   start-up SHA1() costs a fresh process; see core/digest.h). */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "providers/provider.h"
 
 #include <errno.h>
@@ -90,14 +93,12 @@ static const char *uuid_v5_oid(struct arena *a, const char *name)
 	static const unsigned char ns_oid[16] = { 0x6b, 0xa7, 0xb8, 0x12, 0x9d, 0xad, 0x11, 0xd1,
 						  0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8 };
 	unsigned char md[SHA_DIGEST_LENGTH];
-	size_t n = strlen(name);
-	unsigned char *in = arena_alloc(a, sizeof(ns_oid) + n);
+	SHA_CTX c;
 
-	if (!in)
-		return NULL;
-	memcpy(in, ns_oid, sizeof(ns_oid));
-	memcpy(in + sizeof(ns_oid), name, n);
-	SHA1(in, sizeof(ns_oid) + n, md);
+	SHA1_Init(&c);
+	SHA1_Update(&c, ns_oid, sizeof(ns_oid));
+	SHA1_Update(&c, name, strlen(name));
+	SHA1_Final(md, &c);
 	md[6] = (unsigned char)((md[6] & 0x0f) | 0x50);
 	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80);
 	return uuid_format(a, md);

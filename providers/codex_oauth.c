@@ -12,14 +12,17 @@
 #include <errno.h>
 #include <string.h>
 
+#include "auth/store.h"
 #include "core/arena.h"
 #include "providers/prepare.h"
 #include "providers/upstream.h"
 
 #define CODEX_ORIGINATOR "codex-tui"
 
-/* SPEC §5.4: plus/pro (and unknown plans) get every model; free and team
-   plans lack gpt-5.3-codex-spark (the last entry). */
+/* SPEC §5.4, the plus/pro list (an unknown plan gets it too).  Free and
+   team plans lack gpt-5.3-codex-spark, but the plan is only in the
+   id_token, which the registry does not read (secrets last): such an
+   account gets the upstream's own refusal for that model. */
 static const char *const codex_oauth_catalogue[] = {
 	"gpt-5",
 	"gpt-5-codex",
@@ -37,29 +40,6 @@ static const char *const codex_oauth_catalogue[] = {
 	NULL,
 };
 
-static const char *const codex_oauth_catalogue_basic[] = {
-	"gpt-5",
-	"gpt-5-codex",
-	"gpt-5-codex-mini",
-	"gpt-5.1",
-	"gpt-5.1-codex",
-	"gpt-5.1-codex-mini",
-	"gpt-5.1-codex-max",
-	"gpt-5.2",
-	"gpt-5.2-codex",
-	"gpt-5.3-codex",
-	"gpt-5.4",
-	"gpt-5.4-mini",
-	NULL,
-};
-
-const char *const *codex_oauth_models(const char *plan)
-{
-	if (plan && (strcmp(plan, "free") == 0 || strcmp(plan, "team") == 0))
-		return codex_oauth_catalogue_basic;
-	return codex_oauth_catalogue;
-}
-
 static int codex_oauth_fix_body(struct provider_call *pc, const char *body, size_t n,
 				struct buf *out, struct arena *a, struct apierr *e)
 {
@@ -69,13 +49,21 @@ static int codex_oauth_fix_body(struct provider_call *pc, const char *body, size
 static int codex_oauth_prepare(const struct provider_call *pc, struct upstream_req *u,
 			       struct arena *a, struct apierr *e)
 {
-	const char *orig, *acct = pc->cred->account_id;
+	const struct auth_file *f = pc->cred->auth;
+	const char *orig, *acct = f ? f->account_id : NULL;
+	struct provider_call kpc = *pc;
+	struct credential kcr = *pc->cred;
 	int r;
 
-	if (!pc->cred->api_key || !*pc->cred->api_key)
-		return apierr_set(e, -EACCES, 500, "api_error", "the credential has no access token");
-	/* URL, body headers, agent, session and the Bearer: as for a key. */
-	r = provider_codex.prepare(pc, u, a, e);
+	/* The token auth_ensure_fresh() just read stands in for the key: URL
+	   (our base), body headers, agent, session and the Bearer come out
+	   as for a key. */
+	if (f && f->access_token && *f->access_token)
+		kcr.api_key = f->access_token;
+	if (!kcr.api_key || !*kcr.api_key)
+		return apierr_set(e, -EACCES, 503, "api_error", "the credential has no access token");
+	kpc.cred = &kcr;
+	r = provider_codex.prepare(&kpc, u, a, e);
 	if (r < 0)
 		return r;
 	orig = prepare_client_header(pc, IR_FAM_RESPONSES, "originator");

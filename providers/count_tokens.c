@@ -175,7 +175,6 @@ static bool listed(const struct json *j, int key, const char *const *names)
 	return false;
 }
 
-
 /* The members of the object <s, n> that are in keep (keep NULL: all but
    "model") into the open object of w.  0 or -errno. */
 static int copy_members(struct arena *a, const char *s, size_t n, const char *const *keep,
@@ -289,6 +288,20 @@ static int gemini_body(struct count_req *k, const struct ir_request *req, const 
 	return r < 0 ? body_error(r, e) : 0;
 }
 
+/* Gemini CLI (Cloud Code) :countTokens body into out: the envelope as
+   the hub writes it; the provider's fix_body keeps what the count takes. */
+static int gemini_cli_body(struct count_req *k, const struct ir_request *req, const char *model,
+			   struct buf *out, struct apierr *e)
+{
+	const struct buf *in = &k->c->req->body;
+	int r;
+
+	if (k->from_id == IR_FAM_GEMINI_CLI)
+		return k->from->passthrough_request(k->x, in->p, in->len, model, false, out, e);
+	r = encode_for(k, &family_gemini_cli, req, model, out, e);
+	return r < 0 ? body_error(r, e) : 0;
+}
+
 /* A Gemini countTokens body may hold the request in generateContentRequest. */
 static void gemini_unwrap(struct arena *a, const char **s, size_t *n)
 {
@@ -340,7 +353,7 @@ static int64_t upstream_count(struct arena *a, enum ir_family fam, const struct 
 	if (b->err || json_parse(&j, a, b->p, b->len) < 0 || json_kind(&j, 0) != JSON_OBJECT)
 		return -1;
 	v = json_get(&j, 0, fam == IR_FAM_CLAUDE ? "input_tokens" : "totalTokens");
-	if (v < 0 && fam == IR_FAM_GEMINI && json_get(&j, 0, "error") < 0)
+	if (v < 0 && fam != IR_FAM_CLAUDE && json_get(&j, 0, "error") < 0)
 		return 0; /* proto3 JSON leaves a zero count out */
 	if (json_int(&j, v, &n) < 0 || n < 0)
 		return -1;
@@ -349,7 +362,42 @@ static int64_t upstream_count(struct arena *a, enum ir_family fam, const struct 
 
 static bool has_endpoint(enum ir_family fam)
 {
-	return fam == IR_FAM_CLAUDE || fam == IR_FAM_GEMINI;
+	return fam == IR_FAM_CLAUDE || fam == IR_FAM_GEMINI || fam == IR_FAM_GEMINI_CLI;
+}
+
+/* The upstream request for target t with body <b, n>: the provider's body
+   rules, then its URL and headers (the same steps as dispatch.c). */
+static int count_prepare(struct conn *c, const struct target *t, enum ir_family from_id,
+			 const char *b, size_t n, struct upstream_req *u, struct apierr *e)
+{
+	struct provider_call pc;
+	enum ir_family fam = t->cred->prov->family;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.cred = t->cred;
+	pc.model = t->upstream_model;
+	pc.stream = false;
+	pc.client_family = from_id;
+	pc.client_req = c->req;
+	pc.action = fam == IR_FAM_CLAUDE ? "count_tokens" : "countTokens";
+	pc.cfg = &c->cfg;
+	pc.client_key_id = c->client_key_id[0] ? c->client_key_id : NULL;
+	memset(u, 0, sizeof(*u));
+	u->body = b;
+	u->body_len = n;
+	if (t->cred->prov->fix_body) {
+		struct buf fixed;
+		int r;
+
+		buf_init(&fixed, &c->req_arena, LIMIT_BODY_BYTES * 2);
+		r = t->cred->prov->fix_body(&pc, b, n, &fixed, &c->req_arena, e);
+		if (r < 0)
+			return r;
+		u->body = fixed.p;
+		u->body_len = fixed.len;
+	}
+	u->proxy = t->cred->proxy_url ? t->cred->proxy_url : c->cfg.proxy_url;
+	return t->cred->prov->prepare(&pc, u, &c->req_arena, e);
 }
 
 static bool retryable(int status)
@@ -437,7 +485,6 @@ void count_tokens(struct conn *c, const struct route_match *m, enum ir_family fr
 		const struct target *t;
 		const struct family *to;
 		enum ir_family fam;
-		struct provider_call pc;
 		struct upstream_req u;
 		struct upstream_result res;
 		struct count_call cc;
@@ -472,27 +519,21 @@ void count_tokens(struct conn *c, const struct route_match *m, enum ir_family fr
 		to = family_by_id(fam);
 		e = (struct apierr){ 0 };
 		buf_init(&body, &c->req_arena, LIMIT_BODY_BYTES * 2);
-		r = fam == IR_FAM_CLAUDE
-			    ? claude_body(&k, &req, t->upstream_model, &body, &e)
-			    : gemini_body(&k, &req, inner, inner_n, t->upstream_model, &body, &e);
+		if (fam == IR_FAM_CLAUDE)
+			r = claude_body(&k, &req, t->upstream_model, &body, &e);
+		else if (fam == IR_FAM_GEMINI)
+			r = gemini_body(&k, &req, inner, inner_n, t->upstream_model, &body, &e);
+		else
+			r = gemini_cli_body(&k, &req, t->upstream_model, &body, &e);
 		if (r < 0 || !to) {
 			if (!e.status)
 				e = (struct apierr){ 500, "api_error", "cannot translate the request" };
 			answer_error(&k, &e, NULL);
 			return;
 		}
-		memset(&pc, 0, sizeof(pc));
-		pc.cred = t->cred;
-		pc.model = t->upstream_model;
-		pc.stream = false;
-		pc.client_family = from_id;
-		pc.client_req = c->req;
-		pc.action = fam == IR_FAM_CLAUDE ? "count_tokens" : "countTokens";
-		memset(&u, 0, sizeof(u));
-		u.body = body.p;
-		u.body_len = body.len;
-		u.proxy = t->cred->proxy_url ? t->cred->proxy_url : c->cfg.proxy_url;
-		if (t->cred->prov->prepare(&pc, &u, &c->req_arena, &e) < 0) {
+		if (count_prepare(c, t, from_id, body.p, body.len, &u, &e) < 0) {
+			if (!e.status)
+				e = (struct apierr){ 500, "api_error", "cannot prepare the upstream request" };
 			answer_error(&k, &e, NULL);
 			return;
 		}

@@ -13,8 +13,12 @@
  *     and thinking);
  *   - Gemini upstream: :countTokens gets
  *     {"generateContentRequest":{"model":"models/<m>", ...the request}};
- *   - any other upstream (Codex/Responses, OpenAI-compatible chat, Gemini
- *     CLI for now) has no count endpoint: count_tokens_estimate().
+ *   - Gemini CLI upstream: /v1internal:countTokens gets the Cloud Code
+ *     envelope (the provider's fix_body strips it to what counting takes);
+ *   - any other upstream (Codex/Responses, OpenAI-compatible chat) has no
+ *     count endpoint: count_tokens_estimate().
+ * Every upstream body goes through the provider's fix_body and prepare
+ * with provider_call.action "count_tokens" (Claude) / "countTokens".
  * When the client and upstream families are the same, the upstream's
  * answer goes back as received.  A count endpoint that answers 404, 405
  * or 501 (an Anthropic-compatible base URL without count_tokens) is

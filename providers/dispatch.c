@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth/refresh.h"
 #include "core/buf.h"
 #include "core/conn.h"
 #include "core/http_resp.h"
@@ -21,6 +22,7 @@
 #include "core/route.h"
 #include "providers/provider.h"
 #include "providers/upstream.h"
+#include "translate/completions.h"
 #include "translate/family.h"
 #include "translate/sse.h"
 
@@ -42,6 +44,7 @@ struct call {
 	int64_t retry_after_s;
 	bool raw;             /* same family both sides: forward upstream bytes */
 	bool at_end;          /* events now come from decode_end, not a frame */
+	struct completions_stream *legacy; /* /v1/completions: chat output rewritten */
 };
 
 static int start_client_stream(struct call *k)
@@ -85,6 +88,14 @@ static int on_event(void *arg, const struct ir_event *ev)
 	r = k->from->encode_event(k->enc, k->x, ev, &out);
 	if (r < 0)
 		return r;
+	if (k->legacy && out.len) {
+		struct buf conv;
+		buf_init(&conv, &k->c->req_arena, LIMIT_SSE_LINE);
+		r = completions_stream_frame(k->legacy, out.p, out.len, &conv);
+		if (r < 0)
+			return r;
+		out = conv;
+	}
 	if (out.len == 0)
 		return 0;
 	r = start_client_stream(k);
@@ -225,6 +236,14 @@ static int finish_ok(struct call *k, struct apierr *e)
 	r = k->from->encode_response(k->x, &resp, &out, e);
 	if (r < 0)
 		return r;
+	if (k->legacy) {
+		struct buf conv;
+		buf_init(&conv, &k->c->req_arena, LIMIT_UPSTREAM_BODY);
+		r = completions_response(&k->c->req_arena, out.p, out.len, &conv, e);
+		if (r < 0)
+			return r;
+		out = conv;
+	}
 	http_respond(k->c, 200, "application/json", NULL, out.p, out.len);
 	return 0;
 }
@@ -281,7 +300,8 @@ static const char *gemini_action(const struct call *k)
 	return k->upstream_stream ? "streamGenerateContent" : "generateContent";
 }
 
-void dispatch_inference(struct conn *c, const struct route_match *m, enum ir_family from_id)
+static void dispatch_run(struct conn *c, const struct route_match *m, enum ir_family from_id,
+			 bool legacy)
 {
 	struct xlate_ctx x;
 	struct call k;
@@ -294,11 +314,23 @@ void dispatch_inference(struct conn *c, const struct route_match *m, enum ir_fam
 	const char *state_dir;
 	int attempts = 0, max_attempts, r;
 	char retry_hdr[64] = "";
+	/* OAuth 401: the candidate refreshed once (-1: none yet) and the one
+	   to try again at once (-1: pick as usual). */
+	size_t refreshed = (size_t)-1, again = (size_t)-1;
 
 	memset(&k, 0, sizeof(k));
 	xlate_ctx_init(&x, &c->req_arena, false, (int64_t)time(NULL));
 	k.c = c;
 	k.x = &x;
+	if (legacy) {
+		k.legacy = arena_zalloc(&c->req_arena, sizeof(*k.legacy));
+		if (!k.legacy) {
+			struct apierr ne = { 500, "api_error", "out of memory" };
+			http_respond_error(c, c->family, &ne, NULL);
+			return;
+		}
+		completions_stream_init(k.legacy, &c->req_arena, LIMIT_SSE_LINE);
+	}
 	k.from = family_by_id(from_id);
 	if (!k.from) {
 		struct apierr ne = { 501, "api_error", "this API family is not built in" };
@@ -364,7 +396,14 @@ void dispatch_inference(struct conn *c, const struct route_match *m, enum ir_fam
 		struct buf body;
 		struct rr_outcome o = { 0, -1, false };
 
-		r = rr_pick(&c->cfg, state_dir, req.model, cands, ncands, tried, &idx, &wait_s);
+		if (again != (size_t)-1) {
+			idx = again; /* the same credential with its refreshed token */
+			again = (size_t)-1;
+			r = 0;
+		} else {
+			r = rr_pick(&c->cfg, state_dir, req.model, cands, ncands, tried, &idx,
+				    &wait_s);
+		}
 		if (r == -EAGAIN && attempts == 0) {
 			char *msg = arena_printf(&c->req_arena,
 						 "All credentials for model %s are cooling down", req.model);
@@ -400,7 +439,7 @@ void dispatch_inference(struct conn *c, const struct route_match *m, enum ir_fam
 		k.any_event = false;
 		k.err = 0;
 		k.at_end = false;
-		k.raw = k.from == k.to;
+		k.raw = k.from == k.to && !k.legacy; /* legacy: every frame is rewritten */
 		ir_acc_init(&k.acc, &c->req_arena);
 		k.dec = arena_zalloc(&c->req_arena, k.to->dec_size ? k.to->dec_size : 1);
 		k.enc = arena_zalloc(&c->req_arena, k.from->enc_size ? k.from->enc_size : 1);
@@ -425,11 +464,13 @@ void dispatch_inference(struct conn *c, const struct route_match *m, enum ir_fam
 		pc.action = k.to->id == IR_FAM_GEMINI || k.to->id == IR_FAM_GEMINI_CLI ? gemini_action(&k) : NULL;
 		pc.cfg = &c->cfg;
 		pc.client_key_id = c->client_key_id[0] ? c->client_key_id : NULL;
+		pc.x = &x;
 		memset(&u, 0, sizeof(u));
 		u.body = body.p;
 		u.body_len = body.len;
 		if (t->cred->prov->fix_body) {
 			struct buf fixed;
+			size_t nnames = x.nnames;
 			buf_init(&fixed, &c->req_arena, LIMIT_BODY_BYTES * 2);
 			if (t->cred->prov->fix_body(&pc, body.p, body.len, &fixed, &c->req_arena, &e) < 0) {
 				answer_error(&k, &e, NULL);
@@ -437,6 +478,23 @@ void dispatch_inference(struct conn *c, const struct route_match *m, enum ir_fam
 			}
 			u.body = fixed.p;
 			u.body_len = fixed.len;
+			/* Tools renamed for the upstream (Claude OAuth) are mapped
+			   back by the decoder: its bytes cannot go out as they are. */
+			if (x.nnames != nnames)
+				k.raw = false;
+		}
+		/* Touch secrets last: an OAuth token is read, and refreshed when
+		   due (under the credential's lock), right before its use.  A
+		   disabled or expired account cools down 30 min, one whose
+		   refresh is backing off 1 min; the next candidate is tried. */
+		if (t->cred->auth) {
+			r = auth_ensure_fresh(&c->cfg, t->cred->auth, false, &c->req_arena,
+					      &c->secrets, &e);
+			if (r < 0) {
+				o.status = r == -EACCES || r == -EKEYEXPIRED ? 401 : 503;
+				rr_report(&c->cfg, state_dir, req.model, t, &o);
+				continue;
+			}
 		}
 		u.proxy = t->cred->proxy_url ? t->cred->proxy_url : c->cfg.proxy_url;
 		if (t->cred->prov->prepare(&pc, &u, &c->req_arena, &e) < 0) {
@@ -481,6 +539,19 @@ void dispatch_inference(struct conn *c, const struct route_match *m, enum ir_fam
 			answer_error(&k, &e, NULL);
 			return;
 		}
+		/* A 401 on an OAuth token: one forced refresh (a token another
+		   process rotated meanwhile is just taken) and one more try with
+		   the same credential; a second 401 cools it down below. */
+		if (k.status == 401 && t->cred->auth && refreshed != idx) {
+			struct apierr re = { 0 };
+
+			refreshed = idx;
+			if (auth_ensure_fresh(&c->cfg, t->cred->auth, true, &c->req_arena,
+					      &c->secrets, &re) == 0) {
+				again = idx;
+				continue;
+			}
+		}
 		/* An upstream error status. */
 		k.to->decode_error(&x, k.status, k.body.p, k.body.len, &e);
 		o.status = k.status;
@@ -494,4 +565,25 @@ void dispatch_inference(struct conn *c, const struct route_match *m, enum ir_fam
 			break;
 	}
 	answer_error(&k, &e, NULL);
+}
+
+void dispatch_inference(struct conn *c, const struct route_match *m, enum ir_family from_id)
+{
+	dispatch_run(c, m, from_id, false);
+}
+
+void dispatch_completions(struct conn *c, const struct route_match *m)
+{
+	struct buf chat;
+	struct apierr e = { 0 };
+
+	buf_init(&chat, &c->req_arena, LIMIT_BODY_BYTES + 4096);
+	if (completions_request(&c->req_arena, c->req->body.p, c->req->body.len, &chat, &e) < 0) {
+		http_respond_error(c, FAM_OPENAI, &e, NULL);
+		return;
+	}
+	/* From here on it is a chat request: decoded, and passed through to
+	   chat upstreams, from these bytes. */
+	c->req->body = chat;
+	dispatch_run(c, m, IR_FAM_OPENAI, true);
 }

@@ -17,4 +17,9 @@ struct route_match;
 /* The body is c->req->body (already checked to be a JSON object). */
 void dispatch_inference(struct conn *c, const struct route_match *m, enum ir_family from);
 
+/* POST /v1/completions: the legacy body becomes an OpenAI chat body
+   (translate/completions.h) and goes through the hub as a chat request;
+   the chat answer and stream are rewritten into text_completion. */
+void dispatch_completions(struct conn *c, const struct route_match *m);
+
 #endif

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "auth/store.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/json.h"
@@ -51,6 +52,15 @@ static const char *const gcli_catalogue[] = {
 	"gemini-3.1-flash-lite-preview",
 	NULL,
 };
+
+/* The bearer: the auth file's access token (auth_ensure_fresh() read it
+   right before prepare), else a configured key. */
+static const char *access_token(const struct credential *cr)
+{
+	if (cr->auth && cr->auth->access_token && *cr->auth->access_token)
+		return cr->auth->access_token;
+	return cr->api_key && *cr->api_key ? cr->api_key : NULL;
+}
 
 static bool is_action(const struct provider_call *pc, const char *name)
 {
@@ -177,14 +187,15 @@ static int gcli_prepare(const struct provider_call *pc, struct upstream_req *u, 
 			struct apierr *e)
 {
 	const char *base = prepare_base(pc, a, e), *action = pc->action, *ua, *bearer;
+	const char *token = access_token(pc->cred);
 	char *model;
 	bool sse;
 	int r;
 
 	if (!base)
 		return -EINVAL;
-	if (!pc->cred->api_key || !*pc->cred->api_key)
-		return apierr_set(e, -EACCES, 500, "api_error", "the credential has no access token");
+	if (!token)
+		return apierr_set(e, -EACCES, 503, "api_error", "the credential has no access token");
 	if (!action)
 		action = pc->stream ? "streamGenerateContent" : "generateContent";
 	if (strcmp(action, "generateContent") != 0 && strcmp(action, "streamGenerateContent") != 0 &&
@@ -198,7 +209,7 @@ static int gcli_prepare(const struct provider_call *pc, struct upstream_req *u, 
 	ua = model ? arena_printf(a, "GeminiCLI/" GCLI_VERSION "/%s (" GCLI_OS "; " GCLI_ARCH ")",
 				  model)
 		   : NULL;
-	bearer = arena_printf(a, "Bearer %s", pc->cred->api_key);
+	bearer = arena_printf(a, "Bearer %s", token);
 	if (!u->url || !ua || !bearer)
 		return apierr_set(e, -ENOMEM, 500, "api_error", "out of memory");
 	r = upstream_header(u, a, "Content-Type", "application/json");

@@ -56,8 +56,8 @@ struct credential {
 	   file share one auth.  id is the file name ("#<project>" appended
 	   per project), label the e-mail (" <project>" appended); api_key
 	   is NULL.  Kinds map to providers in registry.c (auth_provider):
-	   gemini -> provider_gemini_cli, codex -> provider_codex, claude ->
-	   provider_claude; a prepare() seeing cred->auth uses the OAuth rules. */
+	   gemini -> provider_gemini_cli, codex -> provider_codex_oauth,
+	   claude -> provider_claude_oauth. */
 	struct auth_file *auth;
 	const char *project_id; /* gemini-cli: this credential's project, NULL: none known */
 	bool disable_cooling;   /* auth file "disable_cooling" */
@@ -83,6 +83,10 @@ struct provider_call {
 	   SHA-256), NULL if none: Codex derives the prompt cache key of an
 	   OpenAI-chat client from it. */
 	const char *client_key_id;
+	/* The request's translation context (NULL: none): a fix_body that
+	   renames tools records each rename with xlate_name_add(), so the
+	   answer's decoder maps the names back (Claude OAuth: bash -> Bash). */
+	struct xlate_ctx *x;
 
 	/* Set by fix_body for prepare (NULL: nothing). */
 	const char *body_betas;       /* Claude: the body's betas[], comma-joined */
@@ -123,6 +127,11 @@ struct registry {
    Secrets are copied into the secrets arena.  0 or -ENOMEM. */
 int registry_build(struct registry *r, const struct config *cfg, struct arena *a,
 		   struct arena *secrets);
+/* The auth-dir part of registry_build (providers/registry_auth.c): every
+   usable credential file of cfg->auth_dir appended to r (loaded without
+   secrets; one credential per project of a multi-project Gemini file).
+   An unreadable auth-dir adds nothing.  0 or -ENOMEM. */
+int registry_add_auth(struct registry *r, const struct config *cfg);
 /* Every candidate for a client model name, in a stable order, with the
    upstream model resolved (thinking suffix "(...)" stripped for lookup and
    kept on the upstream name).  0 with n >= 1, or -ENOENT (unknown model). */
@@ -143,6 +152,12 @@ extern const struct provider provider_claude;
 extern const struct provider provider_gemini;
 extern const struct provider provider_codex;
 extern const struct provider provider_openai_compat;
+/* The OAuth (auth-dir) providers: Cloud Code Assist, the ChatGPT backend,
+   Claude with a Claude Code token (providers/gemini_cli.c, codex_oauth.c,
+   claude_oauth.c). */
+extern const struct provider provider_gemini_cli;
+extern const struct provider provider_codex_oauth;
+extern const struct provider provider_claude_oauth;
 
 /* The base URL a call uses: cred->base_url, else $base_url_env, else the
    default; without a trailing '/'. */

@@ -224,7 +224,7 @@ int registry_build(struct registry *r, const struct config *cfg, struct arena *a
 	}
 
 	if (!provider_at(3))
-		return 0;
+		return registry_add_auth(r, cfg);
 	for (i = 0; i < oc->n; i++) {
 		const struct openai_compat *c = &oc->v[i];
 
@@ -256,7 +256,7 @@ int registry_build(struct registry *r, const struct config *cfg, struct arena *a
 				return ret;
 		}
 	}
-	return 0;
+	return registry_add_auth(r, cfg);
 }
 
 /* ---- Matching ----------------------------------------------------------- */

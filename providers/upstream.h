@@ -27,6 +27,7 @@ struct upstream_req {
 	const char *body;
 	size_t body_len;
 	const char *proxy; /* NULL: environment; "direct"/"none": no proxy */
+	long timeout_ms;   /* whole transfer, 0: none (OAuth token calls set it) */
 };
 
 /* Add "Name: value" (arena copy); a later header of the same name replaces

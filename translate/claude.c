@@ -1238,7 +1238,8 @@ static int claude_decode_response(struct xlate_ctx *c, const char *body, size_t 
 			if (!p)
 				return -ENOMEM;
 			p->call_id = jcstr(c, &j, json_get(&j, k, "id"));
-			p->name = jcstr(c, &j, json_get(&j, k, "name"));
+			/* A name the request renamed (Claude OAuth) goes back. */
+			p->name = xlate_name_orig(c, jcstr(c, &j, json_get(&j, k, "name")));
 			p->args = in >= 0 ? jtext(&j, in) : IR_STR_LIT("{}");
 		} else {
 			continue;
@@ -1414,7 +1415,7 @@ static int cdec_block_start(struct cdec *d, struct xlate_ctx *c, const struct js
 	} else if (json_streq(j, ty, "tool_use")) {
 		ev.block = IR_BLOCK_TOOL_CALL;
 		ev.call_id = jcstr(c, j, json_get(j, cb, "id"));
-		ev.name = jcstr(c, j, json_get(j, cb, "name"));
+		ev.name = xlate_name_orig(c, jcstr(c, j, json_get(j, cb, "name")));
 		if (!ev.call_id || !*ev.call_id || !ev.name || !*ev.name)
 			return -EPROTO;
 	} else {

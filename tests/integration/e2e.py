@@ -25,6 +25,12 @@ Per case directory (found with ls, sorted):
                    JSON when both sides parse, else byte for byte.  No body
                    section: the one received is written in, and the case
                    fails until a human has reviewed it.
+  auth/            optional: credential files copied into the case's fresh
+                   auth-dir (mode 0600, @MOCK@ filled in) before the first
+                   request, as `cliproxy login` would have left them.
+  want.auth/<file> optional: JSON the auth-dir file of that name must match
+                   after the case (same patterns as want.upstream; the file
+                   must be mode 0600).
   case.json        optional: {"repeat": N, "concurrency": C,
                    "key_counts": {"k": [lo, hi]}, "disconnect_after": BYTES,
                    "upstream_gone_within": S, "pause": S}.
@@ -338,6 +344,7 @@ def write_config(case_dir, cases_dir, name):
     auth = os.path.join(ARGS["work"], "auth-" + name)
     shutil.rmtree(auth, ignore_errors=True)
     os.makedirs(auth, mode=0o700)
+    place_auth_files(case_dir, auth)
     text = open(src, encoding="utf-8").read()
     text = text.replace("@MOCK@", "http://127.0.0.1:%d" % ARGS["mock_port"])
     text = text.replace("@AUTHDIR@", auth).replace("@KEY@", KEY)
@@ -345,6 +352,41 @@ def write_config(case_dir, cases_dir, name):
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(text)
     os.rename(tmp, ARGS["config"])
+
+
+def place_auth_files(case_dir, auth):
+    """The case's auth/ files into its fresh auth-dir, 0600."""
+    src = os.path.join(case_dir, "auth")
+    if not os.path.isdir(src):
+        return
+    for f in sorted(os.listdir(src)):
+        text = open(os.path.join(src, f), encoding="utf-8").read()
+        text = text.replace("@MOCK@", "http://127.0.0.1:%d" % ARGS["mock_port"])
+        dst = os.path.join(auth, f)
+        fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+
+
+def check_auth_files(case_dir, name):
+    """want.auth/<file> against the auth-dir file after the case."""
+    wdir = os.path.join(case_dir, "want.auth")
+    if not os.path.isdir(wdir):
+        return
+    auth = os.path.join(ARGS["work"], "auth-" + name)
+    for f in sorted(os.listdir(wdir)):
+        path = os.path.join(auth, f)
+        problem = None
+        try:
+            got = json.load(open(path, encoding="utf-8"))
+            mode = os.stat(path).st_mode & 0o7777
+            want = json.load(open(os.path.join(wdir, f), encoding="utf-8"))
+            problem = match(want, got, {})
+            if not problem and mode != 0o600:
+                problem = "mode %o, want 600" % mode
+        except (OSError, ValueError) as e:
+            problem = repr(e)
+        tap(problem is None, "%s: auth-dir file %s" % (name, f), problem)
 
 
 def client_files(case_dir):
@@ -437,6 +479,7 @@ def run_case(cases_dir, name):
         return
     r = check_upstream(case_dir, reqs)
     tap(r is None, "%s: upstream request" % name, r)
+    check_auth_files(case_dir, name)
 
 
 def main():
@@ -489,9 +532,32 @@ def check_log(cases_dir):
             if f == "config.yaml":
                 for m in re.finditer(r"api-key:\s*\"?([A-Za-z0-9_.-]{8,})", open(os.path.join(root, f)).read()):
                     secrets.add(m.group(1))
+            if f.startswith("upstream.reply"):
+                # tokens a mock token endpoint hands out (a refresh)
+                for m in re.finditer(r'"(?:access|refresh|id)_token"\s*:\s*"([^"]{8,})"',
+                                     open(os.path.join(root, f), encoding="utf-8", errors="replace").read()):
+                    secrets.add(m.group(1))
+            if os.path.basename(root) == "auth" and f.endswith(".json"):
+                try:
+                    for k, v in flat_items(json.load(open(os.path.join(root, f)))):
+                        if k.endswith("_token") and isinstance(v, str) and len(v) >= 8:
+                            secrets.add(v)
+                except ValueError:
+                    pass
     leaked = sorted(s for s in secrets if s in text)
     tap(not leaked, "no upstream key reaches the log", "leaked: %s" % ", ".join(leaked))
     tap(text.count("status=") > 0, "requests are logged")
+
+
+def flat_items(j):
+    """Every (key, value) of a JSON document, nested objects included."""
+    if isinstance(j, dict):
+        for k, v in j.items():
+            yield k, v
+            yield from flat_items(v)
+    elif isinstance(j, list):
+        for v in j:
+            yield from flat_items(v)
 
 
 if __name__ == "__main__":

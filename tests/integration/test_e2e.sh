@@ -24,6 +24,12 @@ systemd-socket-activate --accept -l "127.0.0.1:$PORT" \
 	-E HOME="$T" \
 	-E CLIPROXY_CLAUDE_API_BASE_URL="http://127.0.0.1:$MPORT" \
 	-E CLIPROXY_GEMINI_API_BASE_URL="http://127.0.0.1:$MPORT" \
+	-E CLIPROXY_GEMINI_CLI_BASE_URL="http://127.0.0.1:$MPORT" \
+	-E CLIPROXY_CODEX_BASE_URL="http://127.0.0.1:$MPORT/backend-api/codex" \
+	-E CLIPROXY_CLAUDE_BASE_URL="http://127.0.0.1:$MPORT" \
+	-E CLIPROXY_GEMINI_TOKEN_URL="http://127.0.0.1:$MPORT/oauth/gemini/token" \
+	-E CLIPROXY_CODEX_TOKEN_URL="http://127.0.0.1:$MPORT/oauth/codex/token" \
+	-E CLIPROXY_CLAUDE_TOKEN_URL="http://127.0.0.1:$MPORT/oauth/claude/token" \
 	"$CLIPROXY" --config "$T/config.yaml" serve 2>"$T/log" &
 PIDS="$PIDS $!"
 wait_port "$PORT" || { notok "systemd-socket-activate did not start"; exit 1; }

@@ -8,7 +8,8 @@ make --no-print-directory -s install DESTDIR="$D" PREFIX=/usr/local >"$T/out" 2>
 check "make install succeeds" [ $? -eq 0 ]
 for f in bin/cliproxy share/man/man1/cliproxy.1 share/man/man5/cliproxy.yaml.5 \
 	lib/systemd/user/cliproxy.socket lib/systemd/user/cliproxy@.service \
-	lib/systemd/system/cliproxy.socket lib/systemd/system/cliproxy@.service; do
+	lib/systemd/system/cliproxy.socket lib/systemd/system/cliproxy@.service \
+	lib/systemd/user/cliproxy-refresh.service lib/systemd/user/cliproxy-refresh.timer; do
 	check "installed $f" [ -f "$D/usr/local/$f" ]
 done
 check "binary is executable" [ -x "$D/usr/local/bin/cliproxy" ]
@@ -18,7 +19,10 @@ check "unit ExecStart points at the installed binary" \
 mkdir -p "$T/units"
 cp "$D/usr/local/lib/systemd/system/cliproxy.socket" "$T/units/"
 sed "s|/usr/local/bin|$D/usr/local/bin|" "$D/usr/local/lib/systemd/system/cliproxy@.service" >"$T/units/cliproxy@.service"
-(cd "$T/units" && systemd-analyze verify --man=no cliproxy.socket cliproxy@.service) >"$T/verify" 2>&1
+sed "s|/usr/local/bin|$D/usr/local/bin|" "$D/usr/local/lib/systemd/system/cliproxy-refresh.service" >"$T/units/cliproxy-refresh.service"
+cp "$D/usr/local/lib/systemd/system/cliproxy-refresh.timer" "$T/units/"
+(cd "$T/units" && systemd-analyze verify --man=no cliproxy.socket cliproxy@.service \
+	cliproxy-refresh.service cliproxy-refresh.timer) >"$T/verify" 2>&1
 check "systemd-analyze verify accepts the units" sh -c "[ ! -s '$T/verify' ]"
 [ -s "$T/verify" ] && sed 's/^/#   /' "$T/verify"
 check "socket unit: Accept=yes on 127.0.0.1:8317" sh -c \

@@ -43,7 +43,7 @@ every issued code and token); GET /_mock/state answers the settings plus
   account_id   "acct-mock-1"  Codex chatgpt_account_id
   projects     ["mock-project-1", "mock-project-2"]   Google project list
   api_enabled  false   cloudaicompanion already ENABLED (else :enable is needed)
-  onboard_polls 1      onboardUser answers done:false this many times first
+  onboard_polls 0      onboardUser answers done:false this many times first
   backend_project ""   onboardUser answers this project instead of the asked one
   device_polls 1       Codex device token answers 403 (pending) this many times
   token_status 200     force the token endpoint's status (e.g. 500, 400)
@@ -75,7 +75,7 @@ DEFAULTS = {
     "account_id": "acct-mock-1",
     "projects": ["mock-project-1", "mock-project-2"],
     "api_enabled": False,
-    "onboard_polls": 1,
+    "onboard_polls": 0,
     "backend_project": "",
     "device_polls": 1,
     "token_status": 200,

@@ -221,8 +221,9 @@ static void test_params(void)
 
 static void test_standard(void)
 {
-	CHECK_STR(clean("{\"type\":\"OBJECT\",\"properties\":{\"u\":{\"type\":\"STRING\",\"nullable\":true,"
-			"\"enum\":[\"a\"]},\"v\":{\"type\":\"ARRAY\",\"items\":{\"type\":\"NUMBER\"}}},"
+	CHECK_STR(clean("{\"type\":\"OBJECT\",\"properties\":{\"u\":{\"type\":\"STRING\","
+			"\"nullable\":true,\"enum\":[\"a\"]},\"v\":{"
+			"\"type\":\"ARRAY\",\"items\":{\"type\":\"NUMBER\"}}},"
 			"\"propertyOrdering\":[\"u\",\"v\"],\"required\":[ \"u\" ],\"x-keep\":{ \"k\" : 1 }}",
 			STD, 0),
 		  "{\"type\":\"object\",\"properties\":{\"u\":{\"type\":[\"string\",\"null\"],"
