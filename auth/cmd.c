@@ -17,7 +17,6 @@
 #include "core/arena.h"
 #include "core/config.h"
 #include "core/limits.h"
-#include "core/log.h"
 #include "providers/provider.h"
 
 #define NCOLS 6
@@ -34,12 +33,9 @@ struct table {
 
 static const char *esc(struct arena *a, const char *s)
 {
-	char out[512];
+	const char *p = auth_printable(a, s, 300);
 
-	if (!s)
-		return "-";
-	log_escape(out, sizeof(out), s, strlen(s));
-	return arena_strdup(a, out);
+	return p ? p : "?";
 }
 
 static int add_row(struct table *t, const char *type, const char *label, const char *file,

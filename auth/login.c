@@ -176,6 +176,17 @@ void login_say(struct login_ctx *x, const char *fmt, ...)
 	fflush(stdout);
 }
 
+const char *login_safe(struct login_ctx *x, const char *s)
+{
+	size_t cap = (s ? strlen(s) : 0) * 4 + 8;
+	char *o = arena_alloc(x->a, cap);
+
+	if (!s || !o)
+		return "?";
+	oauth_printable(o, cap, s);
+	return o;
+}
+
 char *login_ask(struct login_ctx *x, const char *question)
 {
 	char line[1024];
@@ -256,7 +267,8 @@ int login_save(struct login_ctx *x, const char *file, const char *text, size_t l
 	r = auth_store_new(x->auth_dir, file, text, len, x->a, &path);
 	if (r < 0)
 		return login_fail(x, "cannot write %s/%s: %s", x->auth_dir, file, strerror(-r));
-	login_say(x, "Logged in as %s; credential saved to %s", email, path ? path : file);
+	login_say(x, "Logged in as %s; credential saved to %s", login_safe(x, email),
+		  login_safe(x, path ? path : file));
 	return 0;
 }
 

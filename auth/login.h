@@ -75,6 +75,9 @@ int login_save(struct login_ctx *x, const char *file, const char *text, size_t l
 int login_fail(struct login_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A progress line on stdout. */
 void login_say(struct login_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* oauth_printable(s) in the arena, for printing what a provider sent
+   (e-mail, plan) to a terminal. */
+const char *login_safe(struct login_ctx *x, const char *s);
 /* Ask a question on a terminal; the answer (trimmed, arena) or NULL when
    stdin is not a terminal / closed: then the default applies. */
 char *login_ask(struct login_ctx *x, const char *question);

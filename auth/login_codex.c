@@ -94,7 +94,7 @@ static int exchange_and_save(struct login_ctx *x, const char *code, const char *
 	nm.plan = plan;
 	nm.account_id = account;
 	if (plan)
-		login_say(x, "ChatGPT plan: %s", plan);
+		login_say(x, "ChatGPT plan: %s", login_safe(x, plan));
 	return login_save(x, auth_file_name(x->a, &nm), out.p, out.len, email);
 }
 

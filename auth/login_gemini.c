@@ -1,10 +1,9 @@
 /*
- * login_gemini.c - Google OAuth for Gemini CLI / Cloud Code Assist (SPEC
- * §3.3): authorize (offline, consent) with the callback on
- * :8085/oauth2callback, form code exchange, e-mail from userinfo, project
- * choice (--project ID, a comma list, ALL, or asked), loadCodeAssist ->
- * onboardUser polling -> Cloud AI Companion API check/enable per project,
- * then gemini-<email>-<project>.json (or -all.json) as the original writes.
+ * login_gemini.c - Google OAuth for Gemini CLI (SPEC §3.3): authorize with
+ * the callback on :8085/oauth2callback, form code exchange, userinfo e-mail,
+ * project choice (--project ID, a list, ALL, or asked), loadCodeAssist ->
+ * onboardUser polling -> Cloud AI Companion API enable, per project; then
+ * gemini-<email>-<project>.json (or -all.json) as the original writes it.
  * Refuses project ids with characters that do not belong in a URL path.
  */
 #include "auth/login.h"
@@ -41,7 +40,8 @@
 #define GEMINI_AI_SERVICE "cloudaicompanion.googleapis.com"
 #define GEMINI_CLI_VERSION "0.31.0"
 #define GEMINI_API_CLIENT "google-genai-sdk/1.41.0 gl-node/v22.19.0"
-#define GEMINI_CLIENT_METADATA "ideType=IDE_UNSPECIFIED,platform=PLATFORM_UNSPECIFIED,pluginType=GEMINI"
+#define GEMINI_CLIENT_METADATA \
+	"ideType=IDE_UNSPECIFIED,platform=PLATFORM_UNSPECIFIED,pluginType=GEMINI"
 
 #define GEMINI_MAX_PROJECTS 64
 #define GEMINI_MAX_PAGES 20
@@ -534,7 +534,7 @@ int login_gemini(struct login_ctx *x)
 	email = json_gets(&r.j, 0, "email", x->a);
 	if (!email || !*email)
 		return login_fail(x, "Google's user info has no e-mail; nothing written");
-	login_say(x, "Google account: %s", email);
+	login_say(x, "Google account: %s", login_safe(x, email));
 
 	if (choose_projects(&g, &want, &all, &autopick) < 0)
 		return login_fail(x, "no project chosen; nothing written");

@@ -29,7 +29,6 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/http_req.h"
-#include "core/log.h"
 #include "core/parse.h"
 #include "providers/upstream.h"
 
@@ -123,6 +122,34 @@ char *oauth_url(struct arena *a, const char *base, const char *const *kv)
 		buf_add(&u, q.p, q.len);
 	}
 	return q.err || u.err ? NULL : u.p;
+}
+
+void oauth_printable(char *out, size_t outsz, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (outsz == 0)
+		return;
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (o + 8 > outsz) {
+			if (o + 4 <= outsz) {
+				memcpy(out + o, "...", 3);
+				o += 3;
+			}
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = 0;
 }
 
 bool oauth_streq_ct(const char *a, const char *b)
@@ -299,12 +326,14 @@ static void answer(int fd, struct arena *a, int status, const char *title, const
 	size_t off = 0;
 
 	buf_init(&body, a, 16 * 1024);
-	buf_adds(&body, "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>cliproxy login</title>"
-			"</head>\n<body style=\"font-family:sans-serif;margin:3em\">\n<h1>");
+	buf_adds(&body, "<!doctype html>\n<html><head><meta charset=\"utf-8\">"
+			"<title>cliproxy login</title></head>\n"
+			"<body style=\"font-family:sans-serif;margin:3em\">\n<h1>");
 	html_escape(&body, title);
 	buf_adds(&body, "</h1>\n<p>");
 	html_escape(&body, detail);
-	buf_adds(&body, "</p>\n<p>You can close this tab and return to the terminal.</p>\n</body></html>\n");
+	buf_adds(&body, "</p>\n<p>You can close this tab and return to the terminal.</p>\n"
+			"</body></html>\n");
 	buf_init(&all, a, 20 * 1024);
 	buf_addf(&all, "HTTP/1.1 %d %s\r\nContent-Type: text/html; charset=utf-8\r\n"
 		       "Content-Length: %zu\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
@@ -329,20 +358,27 @@ static int judge(const struct oauth_cb *cb, const char *state, bool from_browser
 		 size_t whysz)
 {
 	char e1[128], e2[256];
+	bool bad_state;
 
+	/* A state that is there must be ours; a browser redirect must carry
+	   one, unless it only reports an error (some providers drop it then). */
+	if (cb->state)
+		bad_state = !state || !oauth_streq_ct(cb->state, state);
+	else
+		bad_state = from_browser && !cb->error;
+	if (bad_state) {
+		snprintf(why, whysz, "the answer's state does not match this login (a stale browser tab, "
+				     "or a redirect this login did not start)");
+		return -EPERM;
+	}
 	if (cb->error) {
-		log_escape(e1, sizeof(e1), cb->error, strlen(cb->error));
+		oauth_printable(e1, sizeof(e1), cb->error);
 		if (cb->error_description)
-			log_escape(e2, sizeof(e2), cb->error_description, strlen(cb->error_description));
+			oauth_printable(e2, sizeof(e2), cb->error_description);
 		snprintf(why, whysz, "the provider refused the login: %s%s%s%s", e1,
 			 cb->error_description ? " (" : "", cb->error_description ? e2 : "",
 			 cb->error_description ? ")" : "");
 		return -EACCES;
-	}
-	if ((cb->state || from_browser) && (!cb->state || !state || !oauth_streq_ct(cb->state, state))) {
-		snprintf(why, whysz, "the answer's state does not match this login (a stale browser tab, "
-				     "or a redirect this login did not start)");
-		return -EPERM;
 	}
 	if (!cb->code) {
 		snprintf(why, whysz, "the answer holds no authorization code");
@@ -609,9 +645,9 @@ const char *oauth_http_error(struct arena *a, const struct oauth_http_resp *r)
 			desc = json_gets(&r->j, 0, "message", a);
 	}
 	if (err)
-		log_escape(e1, sizeof(e1), err, strlen(err));
+		oauth_printable(e1, sizeof(e1), err);
 	if (desc)
-		log_escape(e2, sizeof(e2), desc, strlen(desc));
+		oauth_printable(e2, sizeof(e2), desc);
 	return arena_printf(a, "HTTP %d%s%s%s%s", r->status, err ? ": " : "", e1,
 			    desc ? (err ? " - " : ": ") : "", e2);
 }
@@ -623,9 +659,9 @@ const char *oauth_token_error(struct arena *a, const struct auth_token *t)
 	if (t->status == 0)
 		return arena_printf(a, "no answer (%s)", t->what ? t->what : "transport error");
 	if (t->error)
-		log_escape(e1, sizeof(e1), t->error, strlen(t->error));
+		oauth_printable(e1, sizeof(e1), t->error);
 	if (t->error_description)
-		log_escape(e2, sizeof(e2), t->error_description, strlen(t->error_description));
+		oauth_printable(e2, sizeof(e2), t->error_description);
 	if (!t->error && !t->error_description && t->status >= 200 && t->status < 300)
 		return arena_printf(a, "HTTP %d without an access token", t->status);
 	return arena_printf(a, "HTTP %d%s%s%s%s", t->status, t->error ? ": " : "", e1,

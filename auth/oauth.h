@@ -97,6 +97,10 @@ struct oauth_wait {
 int oauth_wait_code(const struct oauth_wait *w, struct arena *a, struct oauth_cb *ret,
 		    char *why, size_t whysz);
 
+/* Copy s into out for a terminal: printable ASCII (space included) kept,
+   everything else and '\\' as \xNN; cut with "..." when out is full. */
+void oauth_printable(char *out, size_t outsz, const char *s);
+
 /* Constant-time string equality (both NUL-terminated; lengths may differ). */
 bool oauth_streq_ct(const char *a, const char *b);
 

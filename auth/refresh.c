@@ -71,7 +71,15 @@ bool auth_refresh_due(const struct auth_file *f, int64_t now)
 {
 	if (f->disabled || !auth_can_refresh(f->kind))
 		return false;
-	if (f->expiry > 0 && now >= f->expiry - auth_refresh_lead(f->kind))
+	int64_t lead = auth_refresh_lead(f->kind);
+
+	/* A token that lives shorter than twice the lead (a provider that
+	   changed its lifetimes, a mock) is refreshed at half its life, not
+	   on every use. */
+	if (f->last_refresh > 0 && f->expiry > f->last_refresh &&
+	    (f->expiry - f->last_refresh) / 2 < lead)
+		lead = (f->expiry - f->last_refresh) / 2;
+	if (f->expiry > 0 && now >= f->expiry - lead)
 		return true;
 	return f->refresh_interval > 0 && now >= f->last_refresh + f->refresh_interval;
 }
@@ -152,21 +160,21 @@ static int64_t backoff_s(int failures)
 	return s < AUTH_BACKOFF_MAX_S ? s : AUTH_BACKOFF_MAX_S;
 }
 
-/* "HTTP 400 invalid_grant: description" / "transport: what", no secret.
-   The endpoint's own words are untrusted: escaped, and cut short. */
+/* "token endpoint HTTP 400 invalid_grant: description" / "token endpoint
+   unreachable: what", no secret.  The endpoint's own words are untrusted:
+   made printable and cut short. */
 static const char *failure_text(struct arena *a, const struct auth_token *t)
 {
-	char err[80], desc[160];
+	const char *err, *desc;
 
 	if (!t->status)
 		return arena_printf(a, "token endpoint unreachable: %s", t->what ? t->what : "?");
-	log_escape(err, sizeof(err), t->error ? t->error : "", t->error ? strlen(t->error) : 0);
-	log_escape(desc, sizeof(desc), t->error_description ? t->error_description : "",
-		   t->error_description ? strlen(t->error_description) : 0);
 	if (t->what && t->status >= 200 && t->status < 300)
 		return arena_printf(a, "token endpoint HTTP %d: %s", t->status, t->what);
-	return arena_printf(a, "token endpoint HTTP %d%s%s%s%s", t->status, err[0] ? " " : "", err,
-			    desc[0] ? ": " : "", desc);
+	err = t->error ? auth_printable(a, t->error, 64) : NULL;
+	desc = t->error_description ? auth_printable(a, t->error_description, 160) : NULL;
+	return arena_printf(a, "token endpoint HTTP %d%s%s%s%s", t->status, err ? " " : "",
+			    err ? err : "", desc ? ": " : "", desc ? desc : "");
 }
 
 struct fresh {

@@ -29,7 +29,10 @@
  *      refresh_retry_at (unless forced by a 401).  A success clears them.
  *
  * A credential is due when (now = time(NULL)):
- *   - it has an expiry and now >= expiry - auth_refresh_lead(kind), or
+ *   - it has an expiry and now >= expiry - lead, where lead is
+ *     auth_refresh_lead(kind), or half the token's lifetime (expiry -
+ *     last_refresh) when that is shorter: a token never stays due right
+ *     after its refresh, or
  *   - refresh_interval_seconds is set and now >= last_refresh + interval;
  * never when it is disabled, has no refresh token, or its kind has no
  * refresh (auth_can_refresh).  A credential without a known expiry is not

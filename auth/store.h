@@ -285,6 +285,12 @@ int auth_time_parse(const char *s, size_t n, int64_t *ret);
 /* unix seconds -> "2006-01-02T15:04:05Z" (UTC) in a; NULL on ENOMEM. */
 char *auth_time_format(struct arena *a, int64_t t);
 
+/* A copy of untrusted text (an endpoint's error, a label) fit for one line
+   of a terminal or a file: control bytes become '?', invalid UTF-8 is
+   replaced by '?', cut at max bytes (at a character boundary, "..."
+   appended).  NULL s gives "-".  NULL on ENOMEM. */
+char *auth_printable(struct arena *a, const char *s, size_t max);
+
 /* Take the exclusive lock of the credential at path (see the header
    comment), waiting at most wait_ms (<= 0: AUTH_LOCK_WAIT_MS).  Returns the
    fd to pass to auth_unlock, or -ETIMEDOUT / -errno. */

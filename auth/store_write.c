@@ -7,9 +7,12 @@
  */
 #include "auth/store.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
@@ -286,9 +289,29 @@ static int dir_of(const char *path, char *out, size_t outsz)
 	return 0;
 }
 
+/* Temp files "<name>.tmp.*" of a writer killed between create and rename
+   (fs_write_atomic's names).  Only called under the file's lock, so no
+   live writer of ours owns one. */
+static void sweep_temps(const char *dir, const char *name)
+{
+	size_t n = strlen(name);
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int dfd;
+
+	if (!d)
+		return;
+	dfd = dirfd(d);
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, name, n) == 0 && strncmp(de->d_name + n, ".tmp.", 5) == 0)
+			unlinkat(dfd, de->d_name, 0);
+	closedir(d);
+}
+
 int auth_write(const char *path, const char *text, size_t len)
 {
 	char dir[4096];
+	const char *slash = strrchr(path, '/');
 	int r;
 
 	if (len > AUTH_FILE_MAX)
@@ -296,8 +319,10 @@ int auth_write(const char *path, const char *text, size_t len)
 	r = dir_of(path, dir, sizeof(dir));
 	if (r == 0)
 		r = fs_ensure_private_dir(dir);
-	if (r == 0)
+	if (r == 0) {
+		sweep_temps(dir, slash ? slash + 1 : path);
 		r = fs_write_atomic(path, text, len);
+	}
 	return r;
 }
 

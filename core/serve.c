@@ -184,6 +184,9 @@ static int serve_one(struct conn *c)
 	int r;
 
 	arena_release(&c->req_arena);
+	/* Keys and tokens are read per request (registry, auth_ensure_fresh):
+	   wiped between requests, so a long keep-alive never exhausts them. */
+	arena_release(&c->secrets);
 	c->req = NULL;
 	c->status = 0;
 	c->bytes_out = 0;

@@ -1,11 +1,9 @@
 /*
- * claude_oauth.c - Anthropic Messages for Claude Code OAuth accounts
- * (sk-ant-oat…, SPEC §2.7): the Claude API-key provider's URL, headers and
- * body rules (providers/claude.c, through its ops) plus what an OAuth token
- * needs: the token as Bearer (never x-api-key), the oauth-2025-04-20 beta,
- * the Claude Code identity as the first system block for clients that are
- * not Claude Code, and OpenCode-style lower-case tool names renamed to
- * Claude Code's (bash -> Bash) and mapped back in the answer.
+ * claude_oauth.c - Claude Code OAuth accounts (sk-ant-oat…, SPEC §2.7): the
+ * Claude key provider's request (through its ops) with the token as Bearer,
+ * never x-api-key, the oauth-2025-04-20 beta, the Claude Code identity as
+ * first system block for other clients, and OpenCode-style tool names
+ * (bash) sent as Claude Code's (Bash) and recorded for the way back.
  */
 #include "providers/provider.h"
 

@@ -1,11 +1,9 @@
 /*
  * codex_oauth.c - the ChatGPT backend for Codex OAuth accounts (SPEC §2.5):
- * POST <base>/responses with base https://chatgpt.com/backend-api/codex.
- * Body rules and the common headers are the Codex API-key provider's
- * (providers/codex.c, reached through its ops); this file adds what only an
- * account has: Originator (a Codex client's own wins) and
- * Chatgpt-Account-Id, with the access token as the Bearer.  Always streamed
- * upstream; usage_limit_reached cooldowns come from rr_hint_from_body.
+ * the Codex key provider's URL, body rules and headers (through its ops,
+ * always streamed) with the access token as Bearer, plus Originator (a
+ * Codex client's own wins) and Chatgpt-Account-Id.  usage_limit_reached
+ * cooldowns come from rr_hint_from_body like every 429 hint.
  */
 #include "providers/provider.h"
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth/refresh.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/conn.h"
@@ -395,6 +396,14 @@ static int count_prepare(struct conn *c, const struct target *t, enum ir_family 
 			return r;
 		u->body = fixed.p;
 		u->body_len = fixed.len;
+	}
+	/* An OAuth account's token is read (and refreshed when due) right
+	   before its use, as for inference (providers/dispatch.c). */
+	if (t->cred->auth) {
+		int r = auth_ensure_fresh(&c->cfg, t->cred->auth, false, &c->req_arena,
+					  &c->secrets, e);
+		if (r < 0)
+			return r;
 	}
 	u->proxy = t->cred->proxy_url ? t->cred->proxy_url : c->cfg.proxy_url;
 	return t->cred->prov->prepare(&pc, u, &c->req_arena, e);

@@ -1,11 +1,9 @@
 /*
- * gemini_cli.c - Google Cloud Code Assist upstream for Gemini CLI OAuth
- * accounts (SPEC §2.1): POST <base>/v1internal:<action>, ?alt=sse for
- * streamGenerateContent, body {model, project, request}.  fix_body puts the
- * credential's project and the bare model (no "(budget)" suffix) into the
- * envelope, and for countTokens takes out project, model and
- * request.safetySettings; every other byte goes as encoded.  The access
- * token goes only into the Authorization header, never into a URL.
+ * gemini_cli.c - Cloud Code Assist upstream for Gemini CLI OAuth accounts
+ * (SPEC §2.1): POST <base>/v1internal:<action>, ?alt=sse for streams, body
+ * {model, project, request} with the account's project and the bare model
+ * (countTokens: only request, no safetySettings); every other byte as
+ * encoded.  The token goes only in the Authorization header, never a URL.
  */
 #include "providers/provider.h"
 

@@ -35,6 +35,10 @@ static const struct prov_meta prov_meta[] = {
 	{ "gemini-api-key", "google", 1750118400 },          /* 2025-06-17 */
 	{ "codex-api-key", "openai", 1754524800 },           /* 2025-08-07 */
 	{ "openai-compatibility", NULL, 1735689600 },        /* 2025-01-01 */
+	/* The auth-dir (OAuth) providers (registry_auth.c): same owners. */
+	{ "gemini-cli", "google", 1750118400 },
+	{ "codex", "openai", 1754524800 },
+	{ "claude", "anthropic", 1759104000 },
 };
 
 #define NPROV (sizeof(prov_meta) / sizeof(prov_meta[0]))
@@ -50,6 +54,12 @@ static const struct provider *provider_at(size_t i)
 		return &provider_codex;
 	case 3:
 		return &provider_openai_compat;
+	case 4:
+		return &provider_gemini_cli;
+	case 5:
+		return &provider_codex_oauth;
+	case 6:
+		return &provider_claude_oauth;
 	}
 	return NULL;
 }

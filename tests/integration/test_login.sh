@@ -87,7 +87,9 @@ for f in sys.argv[1:]:
 }
 
 # ---- Codex: browser redirect, listener moved with --callback-port -----------
-mock
+# (Tokens as long-lived as the real ones, so their first use below needs no
+# refresh: Codex's lead time is 5 days, Claude's 4 hours.)
+mock '"expires_in":864000'
 CP=$(free_port)
 login codex login codex --no-browser --callback-port "$CP"
 URL=$(wait_url codex)
@@ -108,7 +110,7 @@ check "codex: codex-<email>-<plan>.json written" [ -f "$F" ]
 check "codex: file mode 0600" [ "$(mode_of "$F")" = 600 ]
 check "codex: auth-dir mode 0700" [ "$(mode_of "$AUTH")" = 700 ]
 check "codex: the original's members in its order" [ "$(jf "$F" 'list(j.keys())')" = "['id_token', 'access_token', 'refresh_token', 'account_id', 'last_refresh', 'email', 'type', 'expired']" ]
-check "codex: type, email, account_id" [ "$(jf "$F" 'j["type"], j["email"], j["account_id"]')" = "('codex', 'user@example.com', 'acct-mock-1')" ]
+check "codex: type, email, account_id" [ "$(jf "$F" 'j["type"], j["email"], j["account_id"]')" = "codex user@example.com acct-mock-1" ]
 ISSUED=$(curl -s "$M/_mock/state" | python3 -c "import json,sys; print(json.load(sys.stdin)['issued']['codex'][-1]['access_token'])")
 check "codex: the issued access token is in the file" [ "$(jf "$F" 'j["access_token"]')" = "$ISSUED" ]
 check "codex: expired and last_refresh are RFC 3339" [ "$(jf "$F" 'all(__import__("re").match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$", j[k]) for k in ("expired", "last_refresh"))')" = True ]
@@ -137,7 +139,7 @@ check "codex --device: codex-dev@example.com-pro.json written" [ -f "$AUTH/codex
 check "codex --device: polled twice" [ "$(mockcount '^/codex/device/token$')" = 2 ]
 
 # ---- Claude: "code#state" pasted ---------------------------------------------------
-mock '"email":"claude@example.com"'
+mock '"email":"claude@example.com","expires_in":28800'
 CP=$(free_port)
 login claude login claude --no-browser --callback-port "$CP"
 URL=$(wait_url claude)
@@ -165,8 +167,8 @@ finish
 F="$AUTH/gemini-g@example.com-all.json"
 check "gemini --project ALL: exits 0" [ "$RC" = 0 ]
 check "gemini --project ALL: gemini-<email>-all.json, mode 0600" sh -c "[ -f '$F' ] && [ \$(stat -c %a '$F') = 600 ]"
-check "gemini: members" [ "$(jf "$F" 'list(j.keys()), sorted(j["token"].keys())')" = "(['token', 'project_id', 'email', 'auto', 'checked', 'type'], ['access_token', 'client_id', 'client_secret', 'expiry', 'refresh_token', 'scopes', 'token_type', 'token_uri'])" ]
-check "gemini: project_id lists both, checked, type gemini" [ "$(jf "$F" 'j["project_id"], j["checked"], j["auto"], j["type"]')" = "('p-one,p-two', True, False, 'gemini')" ]
+check "gemini: members" [ "$(jf "$F" 'list(j.keys()), sorted(j["token"].keys())')" = "['token', 'project_id', 'email', 'auto', 'checked', 'type'] ['access_token', 'client_id', 'client_secret', 'expiry', 'refresh_token', 'scopes', 'token_type', 'token_uri']" ]
+check "gemini: project_id lists both, checked, type gemini" [ "$(jf "$F" 'j["project_id"], j["checked"], j["auto"], j["type"]')" = "p-one,p-two True False gemini" ]
 check "gemini: the API was enabled on both projects" [ "$(mockcount '/projects/p-(one|two)/services/cloudaicompanion.googleapis.com:enable$')" = 2 ]
 check "gemini: no token on the terminal" no_secrets "$T/gem.out" "$T/gem.err"
 GEMINI_FILE=$F
@@ -256,9 +258,76 @@ check "--project with codex: exit 100" [ $? = 100 ]
 check "login flags without login: exit 100" [ $? = 100 ]
 
 # ---- The new credentials carry requests upstream ----------------------------------
-# Restore the three files and send one request per provider through cliproxy
-# to the mock upstream: it must arrive with the token the login wrote.
-# (Needs the OAuth providers and the auth-dir registry; skipped until the
-# build has them.)
-echo "# login-written files: $CODEX_FILE $CLAUDE_FILE $GEMINI_FILE" >/dev/null
+# The three files the logins wrote, in a fresh auth-dir: one request per
+# provider through `cliproxy serve` (over a pipe) must reach the mock
+# upstream with the access token the login wrote.
+mkdir -p "$T/auth2" "$T/up"
+cp "$T/saved/codex-user@example.com-plus.json" "$T/saved/claude-claude@example.com.json" \
+	"$T/saved/gemini-g@example.com-all.json" "$T/auth2/"
+chmod 600 "$T/auth2"/*.json
+chmod 700 "$T/auth2"
+printf 'auth-dir: "%s"\n' "$T/auth2" >"$T/serve.yaml"
+tok() { jf "$T/auth2/$1" "$2"; }
+CXT=$(tok codex-user@example.com-plus.json 'j["access_token"]')
+CLT=$(tok claude-claude@example.com.json 'j["access_token"]')
+GMT=$(tok gemini-g@example.com-all.json 'j["token"]["access_token"]')
+cat >"$T/up/upstream.reply.$CXT" <<'EOF'
+HTTP/1.1 200 OK
+Content-Type: text/event-stream
+
+event: response.created
+data: {"type":"response.created","sequence_number":0,"response":{"id":"resp_login1","object":"response","created_at":1764000000,"status":"in_progress","model":"gpt-5","output":[]}}
+
+event: response.output_item.done
+data: {"type":"response.output_item.done","sequence_number":1,"output_index":0,"item":{"id":"msg_login1","type":"message","status":"completed","role":"assistant","content":[{"type":"output_text","text":"Hello!","annotations":[]}]}}
+
+event: response.completed
+data: {"type":"response.completed","sequence_number":2,"response":{"id":"resp_login1","object":"response","created_at":1764000000,"status":"completed","model":"gpt-5","output":[{"id":"msg_login1","type":"message","status":"completed","role":"assistant","content":[{"type":"output_text","text":"Hello!","annotations":[]}]}],"usage":{"input_tokens":5,"output_tokens":2,"total_tokens":7}}}
+
+EOF
+cat >"$T/up/upstream.reply.$CLT" <<'EOF'
+HTTP/1.1 200 OK
+Content-Type: application/json
+
+{"id":"msg_login1","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[{"type":"text","text":"Hello!"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":2}}
+EOF
+cat >"$T/up/upstream.reply.$GMT" <<'EOF'
+HTTP/1.1 200 OK
+Content-Type: application/json
+
+{"response":{"candidates":[{"content":{"role":"model","parts":[{"text":"Hello!"}]},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":2,"totalTokenCount":5},"modelVersion":"gemini-2.5-flash"},"traceId":"trace-login-1"}
+EOF
+python3 tests/mock/mock.py --dir "$T/up" --log "$T/up.jsonl" >"$T/up.port" 2>"$T/up.err" &
+PIDS="$PIDS $!"
+i=0
+while [ $i -lt 50 ] && ! grep -q '^PORT ' "$T/up.port" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+UP="http://127.0.0.1:$(sed -n 's/^PORT //p' "$T/up.port")"
+# serve NAME PATH BODY: one request over a pipe; the raw answer in $T/NAME.resp
+serve() {
+	printf 'POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+		"$2" "${#3}" "$3" |
+		CLIPROXY_CODEX_BASE_URL="$UP/backend-api/codex" CLIPROXY_CLAUDE_BASE_URL="$UP" \
+		CLIPROXY_GEMINI_CLI_BASE_URL="$UP" \
+		"$CLIPROXY" --config "$T/serve.yaml" serve >"$T/$1.resp" 2>>"$T/serve.log"
+}
+# upstream_saw TOKEN PATH: the mock upstream got a request on PATH with TOKEN
+upstream_saw() {
+	python3 -c "
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r.get('key') == sys.argv[2] and r.get('path') == sys.argv[3]:
+        sys.exit(0)
+sys.exit(1)" "$T/up.jsonl" "$1" "$2"
+}
+serve cx /v1/chat/completions '{"model":"gpt-5","messages":[{"role":"user","content":"Say hello"}]}'
+check "codex login -> request upstream answered 200" [ "$(status_of "$T/cx.resp")" = 200 ]
+check "codex login -> upstream got the login's token" upstream_saw "$CXT" /backend-api/codex/responses
+serve cl /v1/chat/completions '{"model":"claude-sonnet-4-5-20250929","messages":[{"role":"user","content":"Say hello"}]}'
+check "claude login -> request upstream answered 200" [ "$(status_of "$T/cl.resp")" = 200 ]
+check "claude login -> upstream got the login's token" upstream_saw "$CLT" "/v1/messages?beta=true"
+serve gm /v1beta/models/gemini-2.5-flash:generateContent '{"contents":[{"role":"user","parts":[{"text":"Say hello"}]}]}'
+check "gemini login -> request upstream answered 200" [ "$(status_of "$T/gm.resp")" = 200 ]
+check "gemini login -> upstream got the login's token" upstream_saw "$GMT" /v1internal:generateContent
+check "no token in the serve log" no_secrets "$T/serve.log"
 exit 0

@@ -47,6 +47,16 @@ every issued code and token); GET /_mock/state answers the settings plus
   backend_project ""   onboardUser answers this project instead of the asked one
   device_polls 1       Codex device token answers 403 (pending) this many times
   token_status 200     force the token endpoint's status (e.g. 500, 400)
+  token_delay  0       seconds every token endpoint call waits before its
+                       answer (outside the lock: concurrent calls overlap),
+                       to widen refresh races
+  token_drop   false   the token endpoint closes the connection unanswered
+
+Seeding (for refresh tests, which start from a credential file rather than
+a login): {"seed": [{"provider": "codex", "refresh_token": "rt-x",
+"email": "a@b.c"}, ...]} in a POST /_mock/oauth registers refresh tokens as
+if this mock had issued them ("seed" is not a setting; "google" is the
+provider name of Gemini).
 """
 import argparse
 import base64
@@ -79,6 +89,8 @@ DEFAULTS = {
     "backend_project": "",
     "device_polls": 1,
     "token_status": 200,
+    "token_delay": 0,
+    "token_drop": False,
 }
 
 LOCK = threading.Lock()
@@ -184,6 +196,17 @@ class Handler(BaseHTTPRequestHandler):
         q = {k: v[0] for k, v in parse_qs(u.query, keep_blank_values=True).items()}
         if u.path.startswith("/_mock/"):
             return self.control(u.path, raw)
+        if u.path.endswith("/token") and not u.path.startswith("/codex/device"):
+            with LOCK:
+                delay, drop = float(S["settings"]["token_delay"]), S["settings"]["token_drop"]
+            if delay > 0:
+                time.sleep(delay)
+            if drop:
+                with LOCK:
+                    S["counts"][u.path] = S["counts"].get(u.path, 0) + 1
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return None
         ctype = self.headers.get("Content-Type", "")
         if "json" in ctype and raw:
             try:
@@ -372,6 +395,9 @@ class Handler(BaseHTTPRequestHandler):
                     reset()
                 if "log" in c:
                     S["log"] = c.pop("log")
+                for sd in c.pop("seed", []):
+                    S["refresh"][sd["refresh_token"]] = {
+                        "provider": sd["provider"], "email": sd.get("email", S["settings"]["email"])}
                 S["settings"].update(c)
                 return self.reply(204)
             if path == "/_mock/state":

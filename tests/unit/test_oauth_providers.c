@@ -1,10 +1,8 @@
 /*
- * test_oauth_providers.c - the OAuth providers' requests: gemini-cli
- * (SPEC §2.1: URL per action, envelope project/model, countTokens body,
- * headers), codex OAuth (§2.5: Originator, Chatgpt-Account-Id, the key
- * provider's body rules) and claude OAuth (§2.7: Bearer not x-api-key, the
- * oauth beta, the identity system block, tool names renamed and recorded
- * for the way back).  No network: fix_body and prepare only.
+ * test_oauth_providers.c - the OAuth providers' fix_body and prepare, no
+ * network: gemini-cli envelope, countTokens body, URLs and headers (§2.1);
+ * codex Originator / Chatgpt-Account-Id (§2.5); claude Bearer, oauth beta,
+ * identity system block, tool renames recorded for the answer (§2.7).
  */
 #include <errno.h>
 #include <stdio.h>
