@@ -227,6 +227,8 @@ int upstream_perform(struct conn *c, struct arena *a, const struct upstream_req 
 	C->easy_setopt(x.h, CURLOPT_WRITEFUNCTION, on_body);
 	C->easy_setopt(x.h, CURLOPT_WRITEDATA, &x);
 	C->easy_setopt(x.h, CURLOPT_TCP_NODELAY, 1L);
+	if (u->timeout_ms > 0) /* whole transfer (OAuth token calls) */
+		C->easy_setopt(x.h, CURLOPT_TIMEOUT_MS, u->timeout_ms);
 	if (u->proxy && *u->proxy) {
 		if (strcmp(u->proxy, "direct") == 0 || strcmp(u->proxy, "none") == 0)
 			C->easy_setopt(x.h, CURLOPT_PROXY, "");

@@ -91,10 +91,7 @@ for v in lean dyn; do
 	echo "  per-event overhead after the first byte: $(python3 -c "print('%.2f' % ((($(f ${v}_stream 1)-$(f ${v}_stream 4))-($(f d_stream 1)-$(f d_stream 4)))/200))") us"
 done
 
-rss() { python3 -c "
-import resource, subprocess, sys
-subprocess.run(sys.argv[1:5], input=open(sys.argv[5],'rb').read(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)" "$1" --config "$2" serve "$3"; }
+rss() { "$H" rss "$3" "$1" --config "$2" serve; }
 echo
 echo "peak RSS of one connection process (KiB):"
 echo "  lean: HEAD / $(rss "$LEAN" "$T/chat.yaml" "$T/head.req"), chat $(rss "$LEAN" "$T/chat.yaml" "$T/chat.req"), stream $(rss "$LEAN" "$T/stream.yaml" "$T/stream.req")"

@@ -10,10 +10,16 @@
  *       HTTP response); with EVENTS, REPLYFILE is one SSE event repeated
  *       EVENTS times in a chunked 200 stream, GAP_US apart, then
  *       TRAILERFILE's bytes (e.g. the final events).
+ *   hammer rss REQFILE CMD [ARG...]
+ *       run CMD with REQFILE on stdin (posix_spawn, so no parent pages are
+ *       counted) and print its peak RSS in KiB.
  * Test tooling, not product code: plain libc, no limits beyond sanity.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -302,8 +308,31 @@ static int serve(int argc, char **argv)
 	}
 }
 
+extern char **environ;
+
+static int rss(char **argv)
+{
+	posix_spawn_file_actions_t fa;
+	struct rusage ru;
+	pid_t pid;
+	int st;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, argv[2], O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (posix_spawn(&pid, argv[3], &fa, NULL, argv + 3, environ) != 0)
+		return 1;
+	if (wait4(pid, &st, 0, &ru) < 0)
+		return 1;
+	printf("%ld\n", ru.ru_maxrss);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 4 && strcmp(argv[1], "rss") == 0)
+		return rss(argv);
 	if (argc >= 6 && strcmp(argv[1], "client") == 0)
 		return client(argc, argv);
 	if (argc >= 4 && strcmp(argv[1], "serve") == 0)
