@@ -61,8 +61,9 @@ ifeq ($(SAN),1)
 BUILD = build-san
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
-endif
+# Test builds only: CLIPROXY_FAIL_ALLOC=n fails the nth allocation.
 ALL_CFLAGS += -DCLIPROXY_TEST_HOOKS
+endif
 
 # ---- Sources, hand-listed. -------------------------------------------------
 CORE_SRCS = \
