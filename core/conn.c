@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/limits.h"
+#include "core/log.h"
 #include "core/parse.h"
 
 int64_t now_ms(void)
@@ -66,8 +67,14 @@ int conn_config(struct conn *c)
 	if (!c->config_path)
 		c->config_path = config_default_path(&c->arena);
 	c->cfg_state = config_load(&c->cfg, &c->arena, c->config_path, &c->cfg_err);
-	if (c->cfg_state == 0)
+	if (c->cfg_state == 0) {
 		c->cfg_state = 1;
+		/* debug and logging-to-file take effect from here on. */
+		log_setup(&c->cfg);
+		for (size_t i = 0; i < c->cfg.nunknown; i++)
+			log_debug("config line %d: unknown key %s ignored", c->cfg.unknown[i].line,
+				  c->cfg.unknown[i].key);
+	}
 	return c->cfg_state < 0 ? c->cfg_state : 0;
 }
 

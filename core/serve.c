@@ -161,7 +161,6 @@ static int on_head(struct conn *c, struct route_match *m)
 					     "cliproxy configuration error; run `cliproxy check`" };
 			goto refuse;
 		}
-		log_setup(&c->cfg);
 	}
 	if (m->route->auth == AUTH_CLIENT && access_client(c, &e) < 0)
 		goto refuse;

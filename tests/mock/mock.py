@@ -19,7 +19,14 @@ being sent, one more line is written:
 The reply comes from a file of DIR, the first that exists of
     upstream.reply.<key>.<kn>   upstream.reply.<key>   upstream.reply.<n>
     upstream.reply
-(no file: 599 "no canned reply").  A reply file is:
+(no file: 599 "no canned reply").  Before those names, an optional file
+upstream.rules of DIR is consulted: each line (blank and "#" lines aside) is
+    NAME  REGEX
+and the first line whose REGEX (Python re) is found in the text
+"METHOD PATH\n" + body picks NAME.<m> if it exists, else NAME, where m
+counts the requests that line has matched (1, 2, ...; reset by
+/_mock/case); when neither file exists the names above are tried.  The log
+line then carries "rule": <line number>.  A reply file is:
 
     --- delay 1.5             optional lines before the head: slow first byte
     HTTP/1.1 429 Too Many Requests      (or just "429")
@@ -45,6 +52,7 @@ and resets the counters.  GET /_mock/ping answers 204.
 import argparse
 import json
 import os
+import re
 import select
 import socket
 import sys
@@ -53,7 +61,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-STATE = {"dir": ".", "log": None, "n": 0, "per_key": {}}
+STATE = {"dir": ".", "log": None, "n": 0, "per_key": {}, "per_rule": {}}
 LOCK = threading.Lock()
 T0 = time.monotonic()
 
@@ -90,6 +98,32 @@ def pick_reply(d, key, kn, n):
         if os.path.isfile(p):
             return name, p
     return None, None
+
+
+def pick_rule(d, text):
+    """-> (line number, name, path) of the first matching rule with a reply
+    file, or (None, None, None).  Counts the match (under LOCK)."""
+    try:
+        with open(os.path.join(d, "upstream.rules"), encoding="utf-8") as f:
+            lines = f.read().split("\n")
+    except OSError:
+        return None, None, None
+    for i, ln in enumerate(lines, 1):
+        ln = ln.strip()
+        if not ln or ln.startswith("#"):
+            continue
+        name, _, rx = ln.partition(" ")
+        if not re.search(rx.strip(), text):
+            continue
+        with LOCK:
+            m = STATE["per_rule"].get(i, 0) + 1
+            STATE["per_rule"][i] = m
+        for cand in ("%s.%d" % (name, m), name):
+            p = os.path.join(d, cand)
+            if os.path.isfile(p):
+                return i, cand, p
+        return None, None, None
+    return None, None, None
 
 
 def parse_reply(data):
@@ -179,6 +213,7 @@ class Handler(BaseHTTPRequestHandler):
                 STATE["log"] = c.get("log", STATE["log"])
                 STATE["n"] = 0
                 STATE["per_key"] = {}
+                STATE["per_rule"] = {}
         self.send_response(204)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -200,10 +235,16 @@ class Handler(BaseHTTPRequestHandler):
             kn = STATE["per_key"].get(key, 0) + 1
             STATE["per_key"][key] = kn
             d = STATE["dir"]
-        name, path = pick_reply(d, key, kn, n)
-        log_line({"n": n, "kn": kn, "method": self.command, "path": self.path,
-                  "headers": headers, "body": body.decode("utf-8", "replace"),
-                  "key": key, "reply": name, "t": round(time.monotonic() - T0, 3)})
+        text = body.decode("utf-8", "replace")
+        rule, name, path = pick_rule(d, "%s %s\n%s" % (self.command, self.path, text))
+        if not path:
+            name, path = pick_reply(d, key, kn, n)
+        entry = {"n": n, "kn": kn, "method": self.command, "path": self.path,
+                 "headers": headers, "body": text, "key": key, "reply": name,
+                 "t": round(time.monotonic() - T0, 3)}
+        if rule:
+            entry["rule"] = rule
+        log_line(entry)
         if not path:
             msg = b'{"error":{"message":"mock: no canned reply"}}'
             self.send_response(599, "No Reply")
