@@ -79,7 +79,7 @@ TRANSLATE_SRCS = \
 PROVIDER_SRCS = \
 	providers/upstream.c providers/curl_load.c providers/dispatch.c providers/registry.c providers/prepare.c providers/bodyedit.c \
 	providers/claude.c providers/gemini.c providers/codex.c providers/openai_compat.c \
-	providers/listing.c providers/count_tokens.c providers/gemini_cli.c providers/codex_oauth.c providers/claude_oauth.c providers/registry_auth.c
+	providers/listing.c providers/count_tokens.c providers/gemini_cli.c providers/codex_oauth.c providers/claude_oauth.c providers/registry_auth.c providers/payload.c providers/passthrough.c
 AUTH_SRCS = auth/rr.c auth/rr_hint.c auth/store.c auth/store_util.c auth/store_write.c auth/token.c auth/refresh.c auth/cmd.c auth/oauth.c auth/login.c auth/login_gemini.c auth/login_codex.c auth/login_claude.c
 LIB_SRCS = $(CORE_SRCS) $(TRANSLATE_SRCS) $(PROVIDER_SRCS) $(AUTH_SRCS)
 

@@ -161,7 +161,7 @@ int auth_token_post(const char *url, const char *proxy, enum auth_body kind, con
 	struct upstream_req u;
 	struct upstream_result res;
 	struct tok_rx rx;
-	struct upstream_cb cb = { &rx, tok_head, tok_data };
+	struct upstream_cb cb = { &rx, tok_head, tok_data, NULL };
 	struct json j;
 	int r, ei;
 

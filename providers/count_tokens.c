@@ -21,6 +21,7 @@
 #include "core/jsonw.h"
 #include "core/limits.h"
 #include "core/route.h"
+#include "providers/dispatch.h"
 #include "providers/provider.h"
 #include "providers/upstream.h"
 #include "translate/family.h"
@@ -420,7 +421,6 @@ void count_tokens(struct conn *c, const struct route_match *m, enum ir_family fr
 	struct xlate_ctx x;
 	struct count_req k;
 	struct ir_request req;
-	struct registry reg;
 	struct target *cands = NULL;
 	size_t ncands = 0, i;
 	struct apierr e = { 0 };
@@ -460,13 +460,7 @@ void count_tokens(struct conn *c, const struct route_match *m, enum ir_family fr
 	x.req = &req;
 	c->log_model = req.model;
 
-	memset(&reg, 0, sizeof(reg));
-	if (registry_build(&reg, &c->cfg, &c->req_arena, &c->secrets) < 0 ||
-	    registry_lookup(&reg, req.model, &cands, &ncands) < 0 || ncands == 0) {
-		char *msg = arena_printf(&c->req_arena,
-					 "unknown model %s: no configured provider serves it (see GET /v1/models)",
-					 req.model);
-		e = (struct apierr){ 404, "not_found_error", msg ? msg : "unknown model" };
+	if (dispatch_candidates(c, req.model, from_id, &cands, &ncands, &e) < 0) {
 		answer_error(&k, &e, NULL);
 		return;
 	}
@@ -477,16 +471,10 @@ void count_tokens(struct conn *c, const struct route_match *m, enum ir_family fr
 		answer_count(&k, count_tokens_estimate(&req));
 		return;
 	}
-	state_dir = rr_state_dir(&c->cfg, &c->req_arena);
-	tried = arena_zalloc(&c->req_arena, ncands * sizeof(*tried));
-	if (!tried || !state_dir) {
-		e = (struct apierr){ 500, "api_error", "cannot prepare the auth-dir state" };
+	if (dispatch_budget(c, ncands, &state_dir, &tried, &max_attempts, &e) < 0) {
 		answer_error(&k, &e, NULL);
 		return;
 	}
-	max_attempts = 1 + (c->cfg.request_retry > 0 ? c->cfg.request_retry : 0);
-	if (c->cfg.max_retry_credentials > 0 && max_attempts > c->cfg.max_retry_credentials)
-		max_attempts = c->cfg.max_retry_credentials;
 
 	for (;;) {
 		size_t idx;
@@ -497,7 +485,7 @@ void count_tokens(struct conn *c, const struct route_match *m, enum ir_family fr
 		struct upstream_req u;
 		struct upstream_result res;
 		struct count_call cc;
-		struct upstream_cb cb = { &cc, on_head, on_data };
+		struct upstream_cb cb = { &cc, on_head, on_data, NULL };
 		struct buf body;
 
 		r = rr_pick(&c->cfg, state_dir, req.model, cands, ncands, tried, &idx, &wait_s);

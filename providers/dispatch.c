@@ -9,10 +9,12 @@
 #include "providers/dispatch.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "auth/refresh.h"
 #include "core/buf.h"
@@ -20,6 +22,8 @@
 #include "core/http_resp.h"
 #include "core/limits.h"
 #include "core/route.h"
+#include "providers/passthrough.h"
+#include "providers/payload.h"
 #include "providers/provider.h"
 #include "providers/upstream.h"
 #include "translate/completions.h"
@@ -45,14 +49,18 @@ struct call {
 	bool raw;             /* same family both sides: forward upstream bytes */
 	bool at_end;          /* events now come from decode_end, not a frame */
 	struct completions_stream *legacy; /* /v1/completions: chat output rewritten */
+	int64_t quiet_since_ms; /* last upstream byte or keep-alive (monotonic) */
+	const char *pass_hdrs;  /* passthrough-headers: lines for the client */
 };
+
+static int64_t mono_ms(void);
 
 static int start_client_stream(struct call *k)
 {
 	if (k->client_started)
 		return 0;
 	k->client_started = true;
-	return http_stream_begin(k->c, 200, "text/event-stream", NULL);
+	return http_stream_begin(k->c, 200, "text/event-stream", k->pass_hdrs);
 }
 
 /* One IR event from the upstream decoder. */
@@ -111,6 +119,8 @@ static int on_head(void *arg, const struct upstream_resp *resp)
 
 	k->status = resp->status;
 	k->ok = resp->status >= 200 && resp->status < 300;
+	k->pass_hdrs = k->ok && k->c->cfg.passthrough_headers
+			       ? passthrough_headers(&k->c->req_arena, resp) : NULL;
 	ra = upstream_resp_header(resp, "retry-after");
 	k->retry_after_s = ra ? rr_parse_retry_after(ra, (int64_t)time(NULL)) : -1;
 	buf_init(&k->body, &k->c->req_arena,
@@ -146,10 +156,31 @@ static int drain_events(struct call *k)
 	return r;
 }
 
+/* streaming.keepalive-seconds: an SSE comment to a client stream whose
+   upstream has been silent that long (after the head went out: before it,
+   a failure can still get a real status). */
+static int on_tick(void *arg)
+{
+	struct call *k = arg;
+	int64_t now = mono_ms(), every = (int64_t)k->c->cfg.streaming.keepalive_seconds * 1000;
+
+	if (every <= 0 || !k->client_stream || !k->client_started ||
+	    now - k->quiet_since_ms < every - 50) /* ticks come about once a second */
+		return 0;
+	k->quiet_since_ms = now;
+	if (http_stream_write(k->c, ": keep-alive\n\n", 14) < 0) {
+		k->c->client_gone = true;
+		return -EPIPE;
+	}
+	return 0;
+}
+
 static int on_data(void *arg, const char *p, size_t n)
 {
 	struct call *k = arg;
 	int r;
+
+	k->quiet_since_ms = mono_ms();
 
 	if (!k->ok || !k->upstream_stream) {
 		if (buf_add(&k->body, p, n) < 0)
@@ -228,7 +259,8 @@ static int finish_ok(struct call *k, struct apierr *e)
 		}
 		if (k->raw) {
 			/* Same family: the upstream's answer byte for byte. */
-			http_respond(k->c, 200, "application/json", NULL, k->body.p, k->body.len);
+			http_respond(k->c, 200, "application/json", k->pass_hdrs, k->body.p,
+				     k->body.len);
 			return 0;
 		}
 	}
@@ -244,7 +276,7 @@ static int finish_ok(struct call *k, struct apierr *e)
 			return r;
 		out = conv;
 	}
-	http_respond(k->c, 200, "application/json", NULL, out.p, out.len);
+	http_respond(k->c, 200, "application/json", k->pass_hdrs, out.p, out.len);
 	return 0;
 }
 
@@ -265,6 +297,42 @@ static int encode_body(struct call *k, const struct ir_request *req, const char 
 		r2.model = upstream_model;
 		return k->to->encode_request(k->x, &r2, body, e);
 	}
+}
+
+int dispatch_candidates(struct conn *c, const char *model, enum ir_family from,
+			struct target **ret, size_t *ret_n, struct apierr *e)
+{
+	struct registry reg;
+	char *msg;
+
+	memset(&reg, 0, sizeof(reg));
+	if (registry_build(&reg, &c->cfg, &c->req_arena, &c->secrets) == 0 &&
+	    registry_lookup(&reg, model, ret, ret_n) == 0 && *ret_n > 0)
+		return 0;
+	msg = arena_printf(&c->req_arena,
+			   "unknown model %s: no configured provider serves it (see GET /v1/models)",
+			   model);
+	*e = (struct apierr){ 404, "not_found_error", msg ? msg : "unknown model" };
+	if (from == IR_FAM_OPENAI || from == IR_FAM_RESPONSES)
+		e->type = "invalid_request_error";
+	return -ENOENT;
+}
+
+int dispatch_budget(struct conn *c, size_t n, const char **ret_state_dir, bool **ret_tried,
+		    int *ret_max_attempts, struct apierr *e)
+{
+	int max = 1 + (c->cfg.request_retry > 0 ? c->cfg.request_retry : 0);
+
+	*ret_state_dir = rr_state_dir(&c->cfg, &c->req_arena);
+	*ret_tried = arena_zalloc(&c->req_arena, n * sizeof(**ret_tried));
+	if (!*ret_tried || !*ret_state_dir) {
+		*e = (struct apierr){ 500, "api_error", "cannot prepare the auth-dir state" };
+		return -ENOMEM;
+	}
+	if (c->cfg.max_retry_credentials > 0 && max > c->cfg.max_retry_credentials)
+		max = c->cfg.max_retry_credentials;
+	*ret_max_attempts = max;
+	return 0;
 }
 
 /* Seconds until the first of the candidates leaves its cooldown, or -1 if
@@ -295,6 +363,79 @@ static int64_t cooling_wait(struct conn *c, const char *state_dir, const char *m
 	return best;
 }
 
+/* Seconds until the first cooling candidate is usable again, or -1 if
+   none is cooling. */
+static int64_t earliest_ready(struct conn *c, const char *state_dir, const char *model,
+			      const struct target *cands, size_t n)
+{
+	struct rr_cooldown *cd;
+	size_t ncd;
+	int64_t now = (int64_t)time(NULL), best = -1;
+	char base[256];
+	const char *paren = strchr(model, '(');
+
+	snprintf(base, sizeof(base), "%.*s", paren ? (int)(paren - model) : (int)strlen(model), model);
+	if (rr_cooldowns(state_dir, &c->req_arena, &cd, &ncd) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < ncd; j++)
+			if (strcmp(cd[j].cred_id, cands[i].cred->id) == 0 &&
+			    (!cd[j].model || strcmp(cd[j].model, base) == 0) && cd[j].until > now &&
+			    (best < 0 || cd[j].until - now < best))
+				best = cd[j].until - now;
+	return best;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleep secs before another round (max-retry-interval), watching the
+   client: -EPIPE as soon as it hangs up. */
+static int retry_pause(struct conn *c, int64_t secs)
+{
+	int64_t end = mono_ms() + secs * 1000;
+	bool watch = c->is_socket;
+
+	for (;;) {
+		int64_t left = end - mono_ms();
+		struct pollfd p = { watch ? c->in_fd : -1, POLLIN, 0 };
+
+		if (left <= 0)
+			return 0;
+		if (poll(&p, 1, left > 1000 ? 1000 : (int)left) > 0 && watch) {
+			char b;
+			ssize_t n = recv(c->in_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+				c->client_gone = true;
+				return -EPIPE;
+			}
+			if (n > 0)
+				watch = false; /* a pipelined request, not a hang-up */
+		}
+	}
+}
+
+/* streaming.bootstrap-retries: a stream that failed before the client saw
+   a byte is dispatched again from the start (a fresh credential selection),
+   up to that many extra rounds. */
+static bool bootstrap_round(const struct call *k, int *boots, bool *tried, size_t n,
+			    int *attempts)
+{
+	if (!k->client_stream || k->client_started ||
+	    *boots >= k->c->cfg.streaming.bootstrap_retries)
+		return false;
+	(*boots)++;
+	memset(tried, 0, n * sizeof(*tried));
+	*attempts = 0;
+	return true;
+}
+
 static const char *gemini_action(const struct call *k)
 {
 	return k->upstream_stream ? "streamGenerateContent" : "generateContent";
@@ -306,13 +447,15 @@ static void dispatch_run(struct conn *c, const struct route_match *m, enum ir_fa
 	struct xlate_ctx x;
 	struct call k;
 	struct ir_request req;
-	struct registry reg;
 	struct target *cands = NULL;
 	size_t ncands = 0;
 	bool *tried;
 	struct apierr e = { 0 };
 	const char *state_dir;
 	int attempts = 0, max_attempts, r;
+	int rounds = 0;           /* max-retry-interval waits so far */
+	int boots = 0;            /* bootstrap-retries rounds so far */
+	int64_t last_hint = -1;   /* retry hint of the last 429 */
 	char retry_hdr[64] = "";
 	/* OAuth 401: the candidate refreshed once (-1: none yet) and the one
 	   to try again at once (-1: pick as usual). */
@@ -361,29 +504,11 @@ static void dispatch_run(struct conn *c, const struct route_match *m, enum ir_fa
 		return;
 	}
 
-	/* Candidates for the model. */
-	memset(&reg, 0, sizeof(reg));
-	if (registry_build(&reg, &c->cfg, &c->req_arena, &c->secrets) < 0 ||
-	    registry_lookup(&reg, req.model, &cands, &ncands) < 0 || ncands == 0) {
-		char *msg = arena_printf(&c->req_arena,
-					 "unknown model %s: no configured provider serves it (see GET /v1/models)",
-					 req.model);
-		e = (struct apierr){ 404, "not_found_error", msg };
-		if (from_id == IR_FAM_OPENAI || from_id == IR_FAM_RESPONSES)
-			e.type = "invalid_request_error";
+	if (dispatch_candidates(c, req.model, from_id, &cands, &ncands, &e) < 0 ||
+	    dispatch_budget(c, ncands, &state_dir, &tried, &max_attempts, &e) < 0) {
 		answer_error(&k, &e, NULL);
 		return;
 	}
-	state_dir = rr_state_dir(&c->cfg, &c->req_arena);
-	tried = arena_zalloc(&c->req_arena, ncands * sizeof(*tried));
-	if (!tried || !state_dir) {
-		e = (struct apierr){ 500, "api_error", "cannot prepare the auth-dir state" };
-		answer_error(&k, &e, NULL);
-		return;
-	}
-	max_attempts = 1 + (c->cfg.request_retry > 0 ? c->cfg.request_retry : 0);
-	if (c->cfg.max_retry_credentials > 0 && max_attempts > c->cfg.max_retry_credentials)
-		max_attempts = c->cfg.max_retry_credentials;
 
 	for (;;) {
 		size_t idx;
@@ -392,7 +517,7 @@ static void dispatch_run(struct conn *c, const struct route_match *m, enum ir_fa
 		struct provider_call pc;
 		struct upstream_req u;
 		struct upstream_result res;
-		struct upstream_cb cb = { &k, on_head, on_data };
+		struct upstream_cb cb = { &k, on_head, on_data, on_tick };
 		struct buf body;
 		struct rr_outcome o = { 0, -1, false };
 
@@ -404,7 +529,30 @@ static void dispatch_run(struct conn *c, const struct route_match *m, enum ir_fa
 			r = rr_pick(&c->cfg, state_dir, req.model, cands, ncands, tried, &idx,
 				    &wait_s);
 		}
-		if (r == -EAGAIN && attempts == 0) {
+		if (r < 0) {
+			/* Nothing usable now: wait for the first credential to
+			   come back when that is within max-retry-interval (SPEC
+			   §6.3), up to request-retry rounds. */
+			int64_t w = r == -EAGAIN ? wait_s
+						 : earliest_ready(c, state_dir, req.model, cands, ncands);
+			if (w <= 0 && e.status == 429 && last_hint > 0)
+				w = last_hint;
+			if (w > 0 && rounds < c->cfg.request_retry && c->cfg.max_retry_interval > 0 &&
+			    w <= c->cfg.max_retry_interval) {
+				rounds++;
+				if (retry_pause(c, w) < 0)
+					return; /* nobody to answer */
+				memset(tried, 0, ncands * sizeof(*tried));
+				attempts = 0;
+				refreshed = (size_t)-1;
+				last_hint = -1;
+				continue;
+			}
+			if (r == -ENOENT && (!e.status || retryable(e.status)) &&
+			    bootstrap_round(&k, &boots, tried, ncands, &attempts))
+				continue;
+		}
+		if (r == -EAGAIN && attempts == 0 && !e.status) {
 			char *msg = arena_printf(&c->req_arena,
 						 "All credentials for model %s are cooling down", req.model);
 			e = (struct apierr){ 429, "rate_limit_error", msg };
@@ -439,6 +587,7 @@ static void dispatch_run(struct conn *c, const struct route_match *m, enum ir_fa
 		k.any_event = false;
 		k.err = 0;
 		k.at_end = false;
+		k.quiet_since_ms = mono_ms();
 		k.raw = k.from == k.to && !k.legacy; /* legacy: every frame is rewritten */
 		ir_acc_init(&k.acc, &c->req_arena);
 		k.dec = arena_zalloc(&c->req_arena, k.to->dec_size ? k.to->dec_size : 1);
@@ -483,6 +632,12 @@ static void dispatch_run(struct conn *c, const struct route_match *m, enum ir_fa
 			if (x.nnames != nnames)
 				k.raw = false;
 		}
+		/* payload.* rules of the config, on the body as it goes out. */
+		if (payload_apply(&c->cfg, t->upstream_model, req.model, k.to->id, &c->req_arena,
+				  u.body, u.body_len, &u.body, &u.body_len, &e) < 0) {
+			answer_error(&k, &e, NULL);
+			return;
+		}
 		/* Touch secrets last: an OAuth token is read, and refreshed when
 		   due (under the credential's lock), right before its use.  A
 		   disabled or expired account cools down 30 min, one whose
@@ -519,7 +674,8 @@ static void dispatch_run(struct conn *c, const struct route_match *m, enum ir_fa
 							  res.what ? res.what : "transport error") };
 			o.status = 0;
 			rr_report(&c->cfg, state_dir, req.model, t, &o);
-			if (attempts < max_attempts)
+			if (attempts < max_attempts ||
+			    bootstrap_round(&k, &boots, tried, ncands, &attempts))
 				continue;
 			answer_error(&k, &e, NULL);
 			return;
@@ -534,7 +690,8 @@ static void dispatch_run(struct conn *c, const struct route_match *m, enum ir_fa
 			/* Empty or failed answer before the client saw anything. */
 			o.status = e.status ? e.status : 502;
 			rr_report(&c->cfg, state_dir, req.model, t, &o);
-			if (attempts < max_attempts)
+			if (attempts < max_attempts ||
+			    bootstrap_round(&k, &boots, tried, ncands, &attempts))
 				continue;
 			answer_error(&k, &e, NULL);
 			return;
@@ -558,10 +715,12 @@ static void dispatch_run(struct conn *c, const struct route_match *m, enum ir_fa
 		o.retry_after_s = k.retry_after_s >= 0 ? k.retry_after_s
 						      : rr_hint_from_body(k.body.p, k.body.len, (int64_t)time(NULL));
 		o.model_scoped = k.status == 404;
+		last_hint = k.status == 429 ? o.retry_after_s : -1;
 		rr_report(&c->cfg, state_dir, req.model, t, &o);
 		if (!retryable(k.status))
 			break;
-		if (k.status != 429 && k.status != 401 && attempts >= max_attempts)
+		if (k.status != 429 && k.status != 401 && attempts >= max_attempts &&
+		    !bootstrap_round(&k, &boots, tried, ncands, &attempts))
 			break;
 	}
 	answer_error(&k, &e, NULL);

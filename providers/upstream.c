@@ -267,6 +267,10 @@ int upstream_perform(struct conn *c, struct arena *a, const struct upstream_req 
 			r = -EPIPE;
 			break;
 		}
+		if (cb->on_tick && (q = cb->on_tick(cb->arg)) < 0) {
+			r = q;
+			break;
+		}
 	}
 	if (r == 0 && rc != CURLE_OK) {
 		if (x.cb_err)

@@ -48,6 +48,10 @@ struct upstream_cb {
 	int (*on_head)(void *arg, const struct upstream_resp *r);
 	/* Body bytes (decoded if the upstream compressed them).  <0 aborts. */
 	int (*on_data)(void *arg, const char *p, size_t n);
+	/* Optional (NULL: none): called at least once a second while the
+	   transfer runs, whatever arrives.  <0 aborts the transfer with that
+	   error (-EPIPE: the client went away). */
+	int (*on_tick)(void *arg);
 };
 
 struct upstream_result {

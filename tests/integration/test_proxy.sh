@@ -7,14 +7,17 @@
 # certificate is refused, never trusted.
 . "$(dirname "$0")/lib.sh"
 KEY=proxy-client-key
-start_mock() { # name: prints the port
+start_mock() { # name: sets MP to the port (no subshell: PIDS must see the pid)
 	python3 tests/mock/mock.py --dir tests/data/proxy --log "$T/$1.jsonl" >"$T/$1.port" 2>"$T/$1.err" &
+	PIDS="$PIDS $!"
 	i=0
 	while [ $i -lt 50 ] && ! grep -q '^PORT ' "$T/$1.port" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-	sed -n 's/^PORT //p' "$T/$1.port"
+	MP=$(sed -n 's/^PORT //p' "$T/$1.port")
 }
-P1=$(start_mock global)
-P2=$(start_mock perkey)
+start_mock global
+P1=$MP
+start_mock perkey
+P2=$MP
 [ -n "$P1" ] && [ -n "$P2" ] || { notok "mock did not start"; exit 1; }
 
 ask() { # config: status in $T/code, body in $T/body
@@ -70,11 +73,10 @@ s = http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), H)
 c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); c.load_cert_chain(sys.argv[2], sys.argv[3])
 s.socket = c.wrap_socket(s.socket, server_side=True)
 s.serve_forever()" "$TP" "$T/cert.pem" "$T/key.pem" "$T/tls.log" 2>/dev/null &
+PIDS="$PIDS $!"
 wait_port "$TP"
 config tls.yaml a4 "" "https://127.0.0.1:$TP" ""
 ask "$T/tls.yaml"
 check "self-signed https upstream: refused with 502" sh -c "[ \"\$(cat $T/code)\" = 502 ] && [ ! -s '$T/tls.log' ]"
 check "the 502 is in Claude's error shape" grep -q '"type":"error"' "$T/body"
 check "no upstream key in the log" sh -c "! grep -q 'sk-proxy-' '$T/log'"
-# The background servers die with the test's process group (lib.sh cleanup).
-kill $(jobs -p) 2>/dev/null
