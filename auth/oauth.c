@@ -195,6 +195,9 @@ int oauth_callback_parse(const char *p, size_t n, const char *path, struct arena
 	if (n > OAUTH_CALLBACK_MAX)
 		return -E2BIG;
 	http_req_init(hp, a);
+	/* A callback is a GET: a claimed body is refused at the head, never
+	   reserved (fuzz: corpus/oauth_callback/repro-big-content-length). */
+	http_req_set_body_max(hp, OAUTH_CALLBACK_MAX);
 	r = http_req_push(hp, p, n, &used);
 	if (r == -E2BIG)
 		return -E2BIG;
