@@ -13,6 +13,7 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/parse.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "core/json.h"
@@ -57,16 +58,16 @@ static int path_split(struct arena *a, const char *s, struct path *p)
 
 static bool is_index(const char *s, long *ret)
 {
-	char *end;
+	uint64_t v;
 
 	if (strcmp(s, "-1") == 0) {
 		*ret = -1;
 		return true;
 	}
-	if (*s < '0' || *s > '9' || strlen(s) > 9)
+	if (strlen(s) > 9 || parse_u64(s, strlen(s), 999999999, &v) < 0)
 		return false;
-	*ret = strtol(s, &end, 10);
-	return *end == '\0';
+	*ret = (long)v;
+	return true;
 }
 
 static void add_json_string(struct buf *b, const char *s)
