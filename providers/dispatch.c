@@ -53,7 +53,6 @@ struct call {
 	const char *pass_hdrs;  /* passthrough-headers: lines for the client */
 };
 
-static int64_t mono_ms(void);
 
 static int start_client_stream(struct call *k)
 {
@@ -72,8 +71,11 @@ static int on_event(void *arg, const struct ir_event *ev)
 
 	if (ev->kind != IR_EV_PING && ev->kind != IR_EV_ERROR)
 		k->any_event = true;
-	if (!k->client_stream)
-		return ir_acc_event(&k->acc, ev) == -EPROTO ? 0 : 0;
+	if (!k->client_stream) {
+		/* An error event is kept in acc for finish_ok: not a failure here. */
+		r = ir_acc_event(&k->acc, ev);
+		return r == -EPROTO ? 0 : r;
+	}
 	if (ev->kind == IR_EV_ERROR && !k->client_started) {
 		/* An error before anything reached the client: keep it for the
 		   caller, who can still retry or answer with a status. */
@@ -162,7 +164,7 @@ static int drain_events(struct call *k)
 static int on_tick(void *arg)
 {
 	struct call *k = arg;
-	int64_t now = mono_ms(), every = (int64_t)k->c->cfg.streaming.keepalive_seconds * 1000;
+	int64_t now = now_ms(), every = (int64_t)k->c->cfg.streaming.keepalive_seconds * 1000;
 
 	if (every <= 0 || !k->client_stream || !k->client_started ||
 	    now - k->quiet_since_ms < every - 50) /* ticks come about once a second */
@@ -180,7 +182,7 @@ static int on_data(void *arg, const char *p, size_t n)
 	struct call *k = arg;
 	int r;
 
-	k->quiet_since_ms = mono_ms();
+	k->quiet_since_ms = now_ms();
 
 	if (!k->ok || !k->upstream_stream) {
 		if (buf_add(&k->body, p, n) < 0)
@@ -386,23 +388,15 @@ static int64_t earliest_ready(struct conn *c, const char *state_dir, const char 
 	return best;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Sleep secs before another round (max-retry-interval), watching the
    client: -EPIPE as soon as it hangs up. */
 static int retry_pause(struct conn *c, int64_t secs)
 {
-	int64_t end = mono_ms() + secs * 1000;
+	int64_t end = now_ms() + secs * 1000;
 	bool watch = c->is_socket;
 
 	for (;;) {
-		int64_t left = end - mono_ms();
+		int64_t left = end - now_ms();
 		struct pollfd p = { watch ? c->in_fd : -1, POLLIN, 0 };
 
 		if (left <= 0)
@@ -587,7 +581,7 @@ static void dispatch_run(struct conn *c, const struct route_match *m, enum ir_fa
 		k.any_event = false;
 		k.err = 0;
 		k.at_end = false;
-		k.quiet_since_ms = mono_ms();
+		k.quiet_since_ms = now_ms();
 		k.raw = k.from == k.to && !k.legacy; /* legacy: every frame is rewritten */
 		ir_acc_init(&k.acc, &c->req_arena);
 		k.dec = arena_zalloc(&c->req_arena, k.to->dec_size ? k.to->dec_size : 1);
