@@ -213,9 +213,13 @@ static int serve_one(struct conn *c)
 				head_done = true;
 				if (on_head(c, &m)) {
 					log_request(c);
+					c->requests++;
 					if (c->close_after)
 						lingering_close(c);
-					return c->close_after || !p.req.keep_alive ? 0 : 1;
+					return c->close_after || !p.req.keep_alive ||
+							       c->requests >= LIMIT_KEEPALIVE_REQUESTS
+						       ? 0
+						       : 1;
 				}
 				c->deadline = now_ms() + c->body_ms;
 				set_backstop(c);
