@@ -27,6 +27,7 @@
 
 #include "auth/refresh.h"
 #include "core/arena.h"
+#include "core/conn.h"
 #include "core/buf.h"
 #include "core/http_req.h"
 #include "core/parse.h"
@@ -290,14 +291,6 @@ int oauth_listen(int port)
 	return fd;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct pending {
 	int fd;
 	int64_t deadline;
@@ -404,7 +397,7 @@ int oauth_wait_code(const struct oauth_wait *w, struct arena *a, struct oauth_cb
 	struct pending conns[OAUTH_MAX_CONNS];
 	struct buf paste;
 	int paste_fd = w->paste_fd, r;
-	int64_t end = mono_ms() + (int64_t)w->timeout_s * 1000;
+	int64_t end = now_ms() + (int64_t)w->timeout_s * 1000;
 
 	why[0] = 0;
 	memset(ret, 0, sizeof(*ret));
@@ -418,7 +411,7 @@ int oauth_wait_code(const struct oauth_wait *w, struct arena *a, struct oauth_cb
 		struct pollfd pf[OAUTH_MAX_CONNS + 2];
 		int slot[OAUTH_MAX_CONNS + 2];
 		int np = 0;
-		int64_t now = mono_ms(), wait = end - now;
+		int64_t now = now_ms(), wait = end - now;
 
 		if (wait <= 0) {
 			snprintf(why, whysz, "no answer within %d s", w->timeout_s);
@@ -481,7 +474,7 @@ int oauth_wait_code(const struct oauth_wait *w, struct arena *a, struct oauth_cb
 				}
 				conns[i].fd = fd;
 				conns[i].len = 0;
-				conns[i].deadline = mono_ms() + OAUTH_CONN_DEADLINE_MS;
+				conns[i].deadline = now_ms() + OAUTH_CONN_DEADLINE_MS;
 			} else if (slot[k] == -2) {
 				char tmp[4096];
 				ssize_t got = read(paste_fd, tmp, sizeof(tmp));

@@ -100,36 +100,6 @@ static const char *const claude_catalogue[] = {
 	NULL,
 };
 
-/* Is tok one of the comma-separated items of list (spaces ignored)? */
-static bool has_token(const char *list, const char *tok)
-{
-	size_t tl = strlen(tok);
-	const char *p = list;
-
-	while (*p) {
-		const char *s, *end;
-
-		while (*p == ' ' || *p == ',')
-			p++;
-		s = p;
-		while (*p && *p != ',')
-			p++;
-		end = p;
-		while (end > s && end[-1] == ' ')
-			end--;
-		if ((size_t)(end - s) == tl && strncasecmp(s, tok, tl) == 0)
-			return true;
-	}
-	return false;
-}
-
-static const char *add_token(struct arena *a, const char *list, const char *tok)
-{
-	if (!list || has_token(list, tok))
-		return list;
-	return *list ? arena_printf(a, "%s,%s", list, tok) : arena_strdup(a, tok);
-}
-
 /* The client's list when a Claude client sent one, else the defaults;
    interleaved thinking always; the body's betas[]; 1M context on
    X-CPA-CLAUDE-1M. */
@@ -139,18 +109,18 @@ static const char *claude_betas(const struct provider_call *pc, struct arena *a)
 
 	if (!b)
 		b = CLAUDE_BETAS;
-	b = add_token(a, b, CLAUDE_BETA_ALWAYS);
+	b = prepare_list_add(a, b, CLAUDE_BETA_ALWAYS);
 	/* The body's betas[] (taken out by fix_body) join the list. */
 	for (const char *p = pc->body_betas; b && p && *p;) {
 		const char *end = strchr(p, ',');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		const char *tok = arena_strndup(a, p, len);
 
-		b = tok ? add_token(a, b, tok) : NULL;
+		b = tok ? prepare_list_add(a, b, tok) : NULL;
 		p = end ? end + 1 : p + len;
 	}
 	if (pc->client_req && http_req_header(pc->client_req, "x-cpa-claude-1m"))
-		b = add_token(a, b, CLAUDE_BETA_1M);
+		b = prepare_list_add(a, b, CLAUDE_BETA_1M);
 	return b;
 }
 

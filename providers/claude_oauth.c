@@ -234,27 +234,6 @@ static const char *header_value(const struct upstream_req *u, const char *name)
 	return NULL;
 }
 
-static bool has_token(const char *list, const char *tok)
-{
-	size_t tl = strlen(tok);
-
-	for (const char *p = list; p && *p;) {
-		const char *s, *end;
-
-		while (*p == ' ' || *p == ',')
-			p++;
-		s = p;
-		while (*p && *p != ',')
-			p++;
-		end = p;
-		while (end > s && end[-1] == ' ')
-			end--;
-		if ((size_t)(end - s) == tl && strncasecmp(s, tok, tl) == 0)
-			return true;
-	}
-	return false;
-}
-
 static int claude_oauth_prepare(const struct provider_call *pc, struct upstream_req *u,
 				struct arena *a, struct apierr *e)
 {
@@ -278,10 +257,7 @@ static int claude_oauth_prepare(const struct provider_call *pc, struct upstream_
 	drop_header(u, "Anthropic-Dangerous-Direct-Browser-Access");
 	bearer = arena_printf(a, "Bearer %s", kcr.api_key);
 	betas = header_value(u, "Anthropic-Beta");
-	if (!betas || !*betas)
-		betas = CLAUDE_OAUTH_BETA;
-	else if (!has_token(betas, CLAUDE_OAUTH_BETA))
-		betas = arena_printf(a, "%s,%s", betas, CLAUDE_OAUTH_BETA);
+	betas = prepare_list_add(a, betas ? betas : "", CLAUDE_OAUTH_BETA);
 	if (!bearer || !betas)
 		return apierr_set(e, -ENOMEM, 500, "api_error", "out of memory");
 	r = upstream_header(u, a, "Authorization", bearer);

@@ -43,7 +43,7 @@ static const struct hdr_row codex_headers[] = {
 };
 
 /* The Pro plan list (SPEC §2.6: the default for API keys). */
-static const char *const codex_catalogue[] = {
+const char *const provider_codex_catalogue[] = {
 	"gpt-5",
 	"gpt-5-codex",
 	"gpt-5-codex-mini",
@@ -287,5 +287,5 @@ const struct provider provider_codex = {
 	.base_url_env = NULL, /* base-url is mandatory in the config */
 	.prepare = codex_prepare,
 	.fix_body = codex_fix_body,
-	.catalogue = codex_catalogue,
+	.catalogue = provider_codex_catalogue,
 };

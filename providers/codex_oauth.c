@@ -17,27 +17,6 @@
 
 #define CODEX_ORIGINATOR "codex-tui"
 
-/* SPEC §5.4, the plus/pro list (an unknown plan gets it too).  Free and
-   team plans lack gpt-5.3-codex-spark, but the plan is only in the
-   id_token, which the registry does not read (secrets last): such an
-   account gets the upstream's own refusal for that model. */
-static const char *const codex_oauth_catalogue[] = {
-	"gpt-5",
-	"gpt-5-codex",
-	"gpt-5-codex-mini",
-	"gpt-5.1",
-	"gpt-5.1-codex",
-	"gpt-5.1-codex-mini",
-	"gpt-5.1-codex-max",
-	"gpt-5.2",
-	"gpt-5.2-codex",
-	"gpt-5.3-codex",
-	"gpt-5.4",
-	"gpt-5.4-mini",
-	"gpt-5.3-codex-spark",
-	NULL,
-};
-
 static int codex_oauth_fix_body(struct provider_call *pc, const char *body, size_t n,
 				struct buf *out, struct arena *a, struct apierr *e)
 {
@@ -85,5 +64,9 @@ const struct provider provider_codex_oauth = {
 	.base_url_env = "CLIPROXY_CODEX_BASE_URL",
 	.prepare = codex_oauth_prepare,
 	.fix_body = codex_oauth_fix_body,
-	.catalogue = codex_oauth_catalogue,
+	/* The plus/pro list whatever the plan: the plan is only in the
+	   id_token, which the registry does not read (secrets last); a free
+	   or team account gets the upstream's own refusal for
+	   gpt-5.3-codex-spark. */
+	.catalogue = provider_codex_catalogue,
 };

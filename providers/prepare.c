@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/arena.h"
 #include "core/http_req.h"
@@ -72,4 +73,33 @@ int prepare_cred_headers(const struct credential *cr, struct upstream_req *u, st
 			return r;
 	}
 	return 0;
+}
+
+bool prepare_list_has(const char *list, const char *tok)
+{
+	size_t tl = strlen(tok);
+	const char *p = list;
+
+	while (*p) {
+		const char *s, *end;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		s = p;
+		while (*p && *p != ',')
+			p++;
+		end = p;
+		while (end > s && end[-1] == ' ')
+			end--;
+		if ((size_t)(end - s) == tl && strncasecmp(s, tok, tl) == 0)
+			return true;
+	}
+	return false;
+}
+
+const char *prepare_list_add(struct arena *a, const char *list, const char *tok)
+{
+	if (!list || prepare_list_has(list, tok))
+		return list;
+	return *list ? arena_printf(a, "%s,%s", list, tok) : arena_strdup(a, tok);
 }

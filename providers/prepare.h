@@ -33,6 +33,12 @@ int prepare_table(const struct provider_call *pc, bool pass, const struct hdr_ro
 /* Apply the credential's own headers (last, replacing same-named ones). */
 int prepare_cred_headers(const struct credential *cr, struct upstream_req *u, struct arena *a);
 /* The base URL or a 500 in e: "no base-url configured for <provider>". */
+/* Is tok one of the comma-separated items of list (case-insensitive,
+   spaces ignored)?  For header lists such as anthropic-beta. */
+bool prepare_list_has(const char *list, const char *tok);
+/* list with tok appended unless already there ("" gives tok); NULL list
+   (an earlier allocation failed) stays NULL. */
+const char *prepare_list_add(struct arena *a, const char *list, const char *tok);
 const char *prepare_base(const struct provider_call *pc, struct arena *a, struct apierr *e);
 
 #endif

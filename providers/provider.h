@@ -151,6 +151,8 @@ int registry_models(const struct registry *r, struct model_info **ret, size_t *r
 extern const struct provider provider_claude;
 extern const struct provider provider_gemini;
 extern const struct provider provider_codex;
+/* SPEC §5.4's plus/pro Codex list: API keys and ChatGPT accounts alike. */
+extern const char *const provider_codex_catalogue[];
 extern const struct provider provider_openai_compat;
 /* The OAuth (auth-dir) providers: Cloud Code Assist, the ChatGPT backend,
    Claude with a Claude Code token (providers/gemini_cli.c, codex_oauth.c,
